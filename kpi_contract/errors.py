@@ -1,0 +1,55 @@
+"""The package's errors: one base class, each error carrying the file and JSON path it is about.
+
+Library code raises these; only the command-line boundary (``kpi_contract.cli``) turns them into
+one-line messages (``FILE::$.json.path: message``) and exit codes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One schema violation: where in the document, what is wrong, and the offending value."""
+
+    json_path: str
+    message: str
+
+    def render(self, filename: str) -> str:
+        """``FILE::$.json.path: message``, the one-line form the CLI prints."""
+        return f"{filename}::{self.json_path}: {self.message}"
+
+
+class KpiContractError(Exception):
+    """Base of every error this package raises on purpose."""
+
+
+class DocumentInvalidError(KpiContractError):
+    """A kpis_v7 document does not satisfy the schema."""
+
+    def __init__(self, filename: str, violations: list[Violation]) -> None:
+        self.filename = filename
+        self.violations = violations
+        first = violations[0].render(filename) if violations else f"{filename}::$: invalid"
+        super().__init__(first)
+
+
+class UnsupportedVersionError(KpiContractError):
+    """A document declares a schema major version this reader does not understand."""
+
+    def __init__(self, filename: str, version: object) -> None:
+        self.filename = filename
+        self.version = version
+        super().__init__(
+            f"{filename}::$.schema_version: unsupported schema version {version!r} "
+            "(this reader understands major 7)"
+        )
+
+
+class StateFileError(KpiContractError):
+    """A state file could not be read or parsed (missing, unreadable, not JSON)."""
+
+    def __init__(self, filename: str, message: str) -> None:
+        self.filename = filename
+        super().__init__(f"{filename}::$: {message}")

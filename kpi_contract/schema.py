@@ -1,0 +1,52 @@
+"""Where the kpis_v7 schema lives and which version it is.
+
+The packaged copy (``kpi_contract/schemas/``) is what installed code reads: it is a byte copy of
+``schemas/kpis_v7.schema.json`` made by ``scripts/generate_models.py``, so a wheel carries it too.
+The version is read from the schema's ``$id`` (``urn:kpi-contract:kpis_v7:7.0.0``).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+SCHEMA_FILENAME = "kpis_v7.schema.json"
+SUPPORTED_MAJOR = 7
+_ID_VERSION = re.compile(r":(\d+)\.(\d+)\.(\d+)$")
+
+
+def schema_path() -> Path:
+    """Filesystem path of the packaged schema file."""
+    return Path(str(resources.files("kpi_contract") / "schemas" / SCHEMA_FILENAME))
+
+
+@functools.cache
+def load_schema() -> dict[str, Any]:
+    """The packaged schema as a dict (parsed once per process; treat it as read-only)."""
+    with schema_path().open("rb") as handle:
+        schema: dict[str, Any] = json.load(handle)
+    return schema
+
+
+def version_of(schema: dict[str, Any]) -> str:
+    """The ``MAJOR.MINOR.PATCH`` version recorded at the end of a schema's ``$id``."""
+    match = _ID_VERSION.search(str(schema.get("$id", "")))
+    if match is None:
+        raise ValueError(f"schema $id {schema.get('$id')!r} does not end in a version")
+    return ".".join(match.groups())
+
+
+def parse_version(version: str) -> tuple[int, int, int]:
+    """``"7.1.0"`` -> ``(7, 1, 0)``; ValueError for anything that is not a semantic version."""
+    parts = version.split(".")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        raise ValueError(f"not a MAJOR.MINOR.PATCH version: {version!r}")
+    major, minor, patch = (int(p) for p in parts)
+    return major, minor, patch
+
+
+SCHEMA_VERSION = version_of(load_schema())
