@@ -47,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         stale = stale_artifacts()
         for path in stale:
-            print(f"{path.relative_to(ROOT)}: stale, run scripts/generate_models.py", file=sys.stderr)
+            name = path.relative_to(ROOT)
+            print(f"{name}: stale; run scripts/generate_models.py", file=sys.stderr)
         return 1 if stale else 0
     MODELS.write_bytes(generate_models_source())
     PACKAGED_SCHEMA.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,77 @@
+"""Performance KPIs: expectancy from ``expectancy_v6.json``, sharpe state from the risk snapshot.
+
+The real expectancy file has no top-level expectancy: it is a count-weighted mean over mature
+symbols. Immature symbols carry a placeholder ``0.0`` and priors are synthetic, so both are left
+out; averaging them in would publish a made-up number as a measured one.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from kpi_contract._values import (
+    INVALID,
+    Outcome,
+    dig,
+    first_ok,
+    first_valid,
+    found,
+    items_of,
+    label_in,
+    number_in,
+    parse_number,
+    valid_values,
+)
+
+SHARPE_STATES = ("strong", "neutral", "poor", "unknown")
+TOP_LEVEL_EXPECTANCY_KEYS = ("expectancy", "expectancy_usd", "expected_value")
+parse_sharpe_state = label_in(SHARPE_STATES)
+parse_count = number_in(low=0.0)
+
+
+def expectancy(expectancy_state: object) -> Outcome:
+    """USD per trade: a top-level value if one exists, else the mature symbols' weighted mean."""
+    return first_ok((
+        first_valid(expectancy_state, TOP_LEVEL_EXPECTANCY_KEYS, parse_number),
+        _weighted_mature_mean(items_of(dig(expectancy_state, "symbols"))),
+    ))
+
+
+def _weighted_mature_mean(entries: Iterable[object]) -> Outcome:
+    eligible = (
+        e for e in entries if dig(e, "is_mature") is True and dig(e, "is_prior") is not True
+    )
+    pairs, reason = valid_values(_count_and_expectancy(e) for e in eligible)
+    try:
+        total = math.fsum(count for count, _ in pairs)
+        if total <= 0:
+            return Outcome(reason=reason)
+        mean = math.fsum((count / total) * value for count, value in pairs)
+    except OverflowError:
+        return INVALID
+    return found(mean) if math.isfinite(mean) else INVALID
+
+
+def _count_and_expectancy(entry: object) -> Outcome:
+    count = parse_count(dig(entry, "count"))
+    value = parse_number(dig(entry, "expectancy"))
+    if count.ok and value.ok:
+        return found((count.value, value.value))
+    return first_ok(o for o in (count, value) if not o.ok)
+
+
+def sharpe_state(risk: object) -> Outcome:
+    """Top-level ``sharpe_state``, else the per-symbol label when all valid labels agree."""
+    per_symbol = (
+        parse_sharpe_state(dig(entry, "risk", "sharpe_state"))
+        for entry in items_of(dig(risk, "symbols"))
+    )
+    return first_ok((parse_sharpe_state(dig(risk, "sharpe_state")), _unanimous(per_symbol)))
+
+
+def _unanimous(labels: Iterable[Outcome]) -> Outcome:
+    values, reason = valid_values(labels)
+    if not values:
+        return Outcome(reason=reason)
+    return found(values[0]) if len(set(values)) == 1 else INVALID

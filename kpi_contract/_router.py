@@ -1,0 +1,182 @@
+"""Router KPIs from ``router_health.json`` (variants A and B), with the risk snapshot's
+``router_stats`` as the last fallback.
+
+Per-symbol entries come from ``per_symbol`` when it is a non-empty list (a dict counts as its
+values), else from ``symbols``. An entry value that is null, invalid or out of range is skipped,
+never counted as 0, so one silent symbol cannot drag a mean down.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+
+from kpi_contract._values import (
+    INVALID,
+    MISSING,
+    OUT_OF_RANGE,
+    Outcome,
+    Reason,
+    as_mapping,
+    clamp,
+    dig,
+    first_ok,
+    first_valid,
+    found,
+    items_of,
+    label_in,
+    mean_of,
+    number_in,
+    parse_bool,
+    parse_number,
+    valid_values,
+)
+
+QUALITY_WORST_FIRST = ("broken", "degraded", "ok", "good")
+parse_quality = label_in(QUALITY_WORST_FIRST)
+parse_fraction = number_in(0.0, 1.0)
+parse_count = number_in(low=0.0)
+
+
+def router_entries(router: object) -> list[object]:
+    """The per-symbol entries: ``per_symbol`` if it has any, else ``symbols``."""
+    for key in ("per_symbol", "symbols"):
+        entries = items_of(dig(router, key))
+        if entries:
+            return entries
+    return []
+
+
+def maker_fill_share(router: object, risk: object) -> Outcome:
+    """Mean per-entry maker fill fraction, else ``risk.router_stats.maker_fill_ratio``."""
+    per_entry = (
+        first_valid(entry, ("maker_fill_rate", "maker_fill_ratio"), parse_fraction)
+        for entry in router_entries(router)
+    )
+    return first_ok((
+        mean_of(per_entry, 0.0, 1.0),
+        parse_fraction(dig(risk, "router_stats", "maker_fill_ratio")),
+    ))
+
+
+def avg_slippage_bps(router: object, risk: object) -> Outcome:
+    """Mean per-entry slippage (bps), else ``global.avg_slippage_bps``, else the risk fallback."""
+    per_entry = (
+        first_valid(entry, ("slippage_p50", "slip_q50", "avg_slippage_bps"), parse_number)
+        for entry in router_entries(router)
+    )
+    return first_ok((
+        mean_of(per_entry),
+        parse_number(dig(router, "global", "avg_slippage_bps")),
+        parse_number(dig(risk, "router_stats", "slip_q50")),
+    ))
+
+
+def policy_quality(router: object, risk: object) -> Outcome:
+    """The worst quality label in evidence; all-zero counts are no data, never "good"."""
+    entry_labels = (
+        first_ok((
+            parse_quality(dig(entry, "policy", "quality")),
+            parse_quality(dig(entry, "quality")),
+        ))
+        for entry in router_entries(router)
+    )
+    return first_ok((
+        _worst_counted_quality(dig(router, "summary", "quality_counts")),
+        _worst(entry_labels),
+        parse_quality(dig(risk, "router_stats", "quality")),
+    ))
+
+
+def _worst_counted_quality(raw_counts: object) -> Outcome:
+    if raw_counts is None:
+        return MISSING
+    counts = as_mapping(raw_counts)
+    if counts is None:
+        return INVALID
+    reason = Reason.MISSING
+    for label in QUALITY_WORST_FIRST:
+        count = parse_count(counts.get(label))
+        if count.ok and count.value > 0:
+            return found(label)
+        if reason is Reason.MISSING and count.reason is not None:
+            reason = count.reason
+    return Outcome(reason=reason)
+
+
+def _worst(labels: Iterable[Outcome]) -> Outcome:
+    values, reason = valid_values(labels)
+    if not values:
+        return Outcome(reason=reason)
+    return found(min(values, key=QUALITY_WORST_FIRST.index))
+
+
+def maker_first(router: object) -> Outcome:
+    """Maker-first on for most symbols: the summary ratio, else a majority vote of entries."""
+    entry_flags = (
+        first_ok((
+            parse_bool(dig(entry, "policy", "maker_first")),
+            parse_bool(dig(entry, "maker_first")),
+        ))
+        for entry in router_entries(router)
+    )
+    return first_ok((_summary_maker_first(dig(router, "summary")), _majority(entry_flags)))
+
+
+def _summary_maker_first(summary: object) -> Outcome:
+    count = parse_number(dig(summary, "count"))
+    if not count.ok:
+        return count
+    if count.value <= 0:
+        return MISSING if count.value == 0 else OUT_OF_RANGE
+    enabled = parse_number(dig(summary, "maker_first_enabled"))
+    if not enabled.ok:
+        return enabled
+    if not 0 <= enabled.value <= count.value:
+        return OUT_OF_RANGE
+    return found(enabled.value / count.value >= 0.5)
+
+
+def _majority(flags: Iterable[Outcome]) -> Outcome:
+    values, reason = valid_values(flags)
+    if not values:
+        return Outcome(reason=reason)
+    on = sum(1 for v in values if v)
+    return found(on * 2 >= len(values))
+
+
+def reject_rate(router: object) -> Outcome:
+    """Rejected over total orders: a top-level rate, else summed ``symbol_stats`` counts."""
+    return first_ok((
+        first_valid(router, ("reject_rate", "reject_ratio"), parse_fraction),
+        _reject_rate_from_counts(dig(router, "symbol_stats")),
+    ))
+
+
+def _reject_rate_from_counts(raw_stats: object) -> Outcome:
+    if raw_stats is not None and not isinstance(raw_stats, Mapping | list | tuple):
+        return INVALID
+    pairs, reason = valid_values(_reject_pair(stats) for stats in items_of(raw_stats))
+    try:
+        rejects = math.fsum(r for r, _ in pairs)
+        orders = math.fsum(o for _, o in pairs)
+    except OverflowError:
+        return INVALID
+    if orders <= 0:
+        return Outcome(reason=reason)
+    return found(clamp(rejects / orders, 0.0, 1.0))
+
+
+def _reject_pair(stats: object) -> Outcome:
+    """``(reject_count, order_count)`` of one symbol when both are usable and consistent."""
+    rejects = parse_count(dig(stats, "reject_count"))
+    orders = parse_count(dig(stats, "order_count"))
+    if rejects.ok and orders.ok:
+        if rejects.value > orders.value:
+            return OUT_OF_RANGE
+        return found((rejects.value, orders.value))
+    if rejects.reason is Reason.MISSING and orders.reason is Reason.MISSING:
+        return MISSING
+    failures = (o.reason for o in (rejects, orders) if o.reason is not Reason.MISSING)
+    # One count without the other is as unusable as a broken count.
+    return Outcome(reason=next(failures, Reason.INVALID))

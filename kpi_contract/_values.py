@@ -1,0 +1,242 @@
+"""Reading raw snapshot values into KPI outcomes: a value, or a null with its reason.
+
+Every rule of SPEC.md section 5 is built from these few pieces, so "what counts as a number",
+"what counts as present" and "which reason wins" are decided in exactly one place:
+
+- a key is present when it exists and is not None;
+- a number is an int or float that is not a bool, or a string ``float()`` parses after trimming;
+  NaN, +-inf, unparseable strings and ints beyond float range are ``invalid``;
+- a label is a string, trimmed and lowercased, inside its vocabulary, else ``invalid``;
+- when a chain of sources yields nothing, the reason is the first present source's failure
+  (``invalid`` / ``out_of_range``), or ``missing`` when no source was present at all.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Reason(StrEnum):
+    """Why a KPI is null (the values of the schema's NullReason)."""
+
+    MISSING = "missing"
+    INVALID = "invalid"
+    OUT_OF_RANGE = "out_of_range"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A KPI value, or ``None`` with the reason it is null."""
+
+    value: Any = None
+    reason: Reason | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when this outcome carries a value."""
+        return self.reason is None
+
+
+MISSING = Outcome(reason=Reason.MISSING)
+INVALID = Outcome(reason=Reason.INVALID)
+OUT_OF_RANGE = Outcome(reason=Reason.OUT_OF_RANGE)
+
+
+def found(value: Any) -> Outcome:
+    """An outcome holding a value."""
+    return Outcome(value=value)
+
+
+def as_mapping(raw: object) -> Mapping[Any, Any] | None:
+    """The object itself when it is a mapping; anything else counts as no data."""
+    return raw if isinstance(raw, Mapping) else None
+
+
+class _Unusable:
+    """Stands for a path that runs through a present value that is not a mapping."""
+
+    def __repr__(self) -> str:
+        return "UNUSABLE"
+
+
+UNUSABLE: Any = _Unusable()
+
+
+def dig(raw: object, *keys: str) -> object:
+    """``raw[k1][k2]...``: None when a level is absent (or ``raw`` is not a mapping at all),
+    ``UNUSABLE`` when a present intermediate level is not a mapping.
+
+    Every parser reads ``UNUSABLE`` as ``invalid``: ``{"atr": "hot"}`` has an ``atr`` that is
+    present but unusable, which is not the same as having no ``atr``.
+    """
+    node = raw if isinstance(raw, Mapping) else None
+    for key in keys:
+        if node is None:
+            return None
+        if not isinstance(node, Mapping):
+            return UNUSABLE
+        node = node.get(key)
+    return node
+
+
+def items_of(raw: object) -> list[object]:
+    """The entries of a collection: a list's items or a mapping's values; else nothing."""
+    if isinstance(raw, Mapping):
+        return list(raw.values())
+    if isinstance(raw, list | tuple):
+        return list(raw)
+    return []
+
+
+def parse_number(raw: object) -> Outcome:
+    """A finite float from an int, a float or a numeric string (never from a bool)."""
+    if raw is None:
+        return MISSING
+    if isinstance(raw, bool):
+        return INVALID
+    if isinstance(raw, int):
+        try:
+            number = float(raw)
+        except OverflowError:
+            return INVALID
+    elif isinstance(raw, float):
+        number = float(raw)
+    elif isinstance(raw, str):
+        try:
+            number = float(raw.strip())
+        except ValueError:
+            return INVALID
+    else:
+        return INVALID
+    return found(number) if math.isfinite(number) else INVALID
+
+
+def in_range(outcome: Outcome, low: float | None = None, high: float | None = None) -> Outcome:
+    """The outcome unchanged when its value lies in ``[low, high]``; else ``out_of_range``."""
+    if not outcome.ok:
+        return outcome
+    value = outcome.value
+    if (low is not None and value < low) or (high is not None and value > high):
+        return OUT_OF_RANGE
+    return outcome
+
+
+def number_in(low: float | None = None, high: float | None = None) -> Callable[[object], Outcome]:
+    """A parser for numbers restricted to ``[low, high]``."""
+
+    def parse(raw: object) -> Outcome:
+        return in_range(parse_number(raw), low, high)
+
+    return parse
+
+
+def parse_bool(raw: object) -> Outcome:
+    """Only a real bool is a value; ``"true"`` or ``1`` are invalid."""
+    if raw is None:
+        return MISSING
+    return found(raw) if isinstance(raw, bool) else INVALID
+
+
+def label_in(vocabulary: Iterable[str]) -> Callable[[object], Outcome]:
+    """A parser for labels: trimmed, lowercased, and inside ``vocabulary``."""
+    allowed = frozenset(vocabulary)
+
+    def parse(raw: object) -> Outcome:
+        if raw is None:
+            return MISSING
+        if not isinstance(raw, str):
+            return INVALID
+        label = raw.strip().lower()
+        return found(label) if label in allowed else INVALID
+
+    return parse
+
+
+_EPOCH_MS_THRESHOLD = 1e12
+
+
+def parse_epoch(raw: object) -> Outcome:
+    """Epoch seconds from epoch seconds, epoch milliseconds (above 1e12) or ISO 8601.
+
+    A naive ISO time is UTC: the executor writes UTC, and reading it as local time shifted ages
+    by the machine's offset in the previous implementation.
+    """
+    if raw is None:
+        return MISSING
+    number = parse_number(raw)
+    if number.ok:
+        seconds = number.value / 1000.0 if abs(number.value) > _EPOCH_MS_THRESHOLD else number.value
+        return found(seconds)
+    if not isinstance(raw, str):
+        return INVALID
+    try:
+        moment = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        return INVALID
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    try:
+        return found(moment.timestamp())
+    except (OverflowError, ValueError, OSError):
+        return INVALID
+
+
+def first_ok(outcomes: Iterable[Outcome]) -> Outcome:
+    """The first outcome with a value; else null with the first present source's reason.
+
+    ``outcomes`` is consumed lazily, so later sources are not even read once one succeeds.
+    """
+    reason = Reason.MISSING
+    for outcome in outcomes:
+        if outcome.ok:
+            return outcome
+        if reason is Reason.MISSING and outcome.reason is not None:
+            reason = outcome.reason
+    return Outcome(reason=reason)
+
+
+def first_valid(
+    source: object, keys: Iterable[str], parse: Callable[[object], Outcome]
+) -> Outcome:
+    """The first of ``source[key]`` for ``keys`` that ``parse`` accepts (an alias chain)."""
+    return first_ok(parse(dig(source, key)) for key in keys)
+
+
+def valid_values(outcomes: Iterable[Outcome]) -> tuple[list[Any], Reason]:
+    """The values among ``outcomes``, and the reason to report if there are none."""
+    values: list[Any] = []
+    reason = Reason.MISSING
+    for outcome in outcomes:
+        if outcome.ok:
+            values.append(outcome.value)
+        elif reason is Reason.MISSING and outcome.reason is not None:
+            reason = outcome.reason
+    return values, reason
+
+
+def clamp(value: float, low: float | None, high: float | None) -> float:
+    """Pin float rounding noise back into the range a mean of in-range values lies in."""
+    if low is not None:
+        value = max(value, low)
+    if high is not None:
+        value = min(value, high)
+    return value
+
+
+def mean_of(
+    outcomes: Iterable[Outcome], low: float | None = None, high: float | None = None
+) -> Outcome:
+    """Unweighted mean of the outcomes that hold values; nulls are skipped, not counted as 0."""
+    values, reason = valid_values(outcomes)
+    if not values:
+        return Outcome(reason=reason)
+    count = len(values)
+    # Dividing first keeps the sum of huge finite values finite.
+    mean = math.fsum(v / count for v in values)
+    return found(clamp(mean, low, high)) if math.isfinite(mean) else INVALID
+

@@ -1,0 +1,121 @@
+"""``build_kpis_v7``: the executor's snapshots in, a validated kpis_v7 model out.
+
+The builder is pure: it reads only its arguments (never the clock, the environment, files or the
+network), never mutates them, and never raises on snapshot content. Anything it cannot read
+cleanly becomes a null KPI with its reason in ``nulls``. The one input it may reject is
+``now_ts``: a timestamp that is not a finite number is the caller's bug, not bad data.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from typing import Any
+
+from kpi_contract import _nav, _performance, _risk, _router
+from kpi_contract._values import Outcome
+from kpi_contract.models import KpisV7
+from kpi_contract.schema import SCHEMA_VERSION
+
+
+def build_kpis_v7(
+    now_ts: float,
+    nav_snapshot: object,
+    risk_snapshot: object,
+    router_state: object,
+    expectancy_state: object = None,
+) -> KpisV7:
+    """Build the kpis_v7 payload for ``now_ts`` (epoch seconds, UTC) from the four snapshots.
+
+    Each snapshot may be None, a dict of one of the executor's live shapes, or anything else
+    (treated as missing).
+    """
+    built_at = _timestamp(now_ts)
+    leaves: dict[str, Outcome] = {
+        **_nav.nav_kpis(nav_snapshot, float(now_ts)),
+        "risk.atr_regime": _risk.atr_regime(risk_snapshot),
+        "risk.fee_pnl_ratio": _risk.fee_pnl_ratio(risk_snapshot),
+        "router.policy_quality": _router.policy_quality(router_state, risk_snapshot),
+        "router.maker_first": _router.maker_first(router_state),
+        "router.maker_fill_share": _router.maker_fill_share(router_state, risk_snapshot),
+        "router.avg_slippage_bps": _router.avg_slippage_bps(router_state, risk_snapshot),
+        "router.reject_rate": _router.reject_rate(router_state),
+        "performance.expectancy": _performance.expectancy(expectancy_state),
+        "performance.sharpe_state": _performance.sharpe_state(risk_snapshot),
+    }
+    dd_state = _risk.dd_state(risk_snapshot)
+    if isinstance(dd_state, Outcome):
+        leaves["risk.dd_state"] = dd_state
+        dd_value: dict[str, Any] | None = None
+    else:
+        leaves["risk.dd_state.state"] = dd_state.state
+        leaves["risk.dd_state.drawdown_frac"] = dd_state.drawdown_frac
+        dd_value = {"state": dd_state.state.value, "drawdown_frac": dd_state.drawdown_frac.value}
+
+    def value(path: str) -> Any:
+        return leaves[path].value
+
+    document = {
+        "schema_version": SCHEMA_VERSION,
+        "ts": built_at,
+        "nav": {
+            "nav_total": value("nav.nav_total"),
+            "nav_age_s": value("nav.nav_age_s"),
+            "sources_ok": value("nav.sources_ok"),
+        },
+        "risk": {
+            "dd_state": dd_value,
+            "atr_regime": value("risk.atr_regime"),
+            "fee_pnl_ratio": value("risk.fee_pnl_ratio"),
+        },
+        "router": {
+            "policy_quality": value("router.policy_quality"),
+            "maker_first": value("router.maker_first"),
+            "maker_fill_share": value("router.maker_fill_share"),
+            "avg_slippage_bps": value("router.avg_slippage_bps"),
+            "reject_rate": value("router.reject_rate"),
+        },
+        "performance": {
+            "expectancy": value("performance.expectancy"),
+            "sharpe_state": value("performance.sharpe_state"),
+        },
+        "nulls": _null_reasons(leaves),
+    }
+    return KpisV7.model_validate(document)
+
+
+def _null_reasons(leaves: dict[str, Outcome]) -> dict[str, str]:
+    """Dotted path -> reason for every null leaf, in the schema's path order."""
+    reasons = {path: str(o.reason) for path, o in leaves.items() if o.reason is not None}
+    return {path: reasons[path] for path in NULL_PATH_ORDER if path in reasons}
+
+
+def _timestamp(now_ts: float) -> datetime:
+    """``now_ts`` as an aware UTC datetime; TypeError / ValueError for a caller bug."""
+    if isinstance(now_ts, bool) or not isinstance(now_ts, int | float):
+        raise TypeError(f"now_ts must be epoch seconds (int or float), got {type(now_ts).__name__}")
+    if not math.isfinite(now_ts):
+        raise ValueError(f"now_ts must be finite, got {now_ts!r}")
+    try:
+        return datetime.fromtimestamp(now_ts, UTC)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise ValueError(f"now_ts {now_ts!r} is outside the representable date range") from exc
+
+
+NULL_PATH_ORDER = (
+    "nav.nav_total",
+    "nav.nav_age_s",
+    "nav.sources_ok",
+    "risk.dd_state",
+    "risk.dd_state.state",
+    "risk.dd_state.drawdown_frac",
+    "risk.atr_regime",
+    "risk.fee_pnl_ratio",
+    "router.policy_quality",
+    "router.maker_first",
+    "router.maker_fill_share",
+    "router.avg_slippage_bps",
+    "router.reject_rate",
+    "performance.expectancy",
+    "performance.sharpe_state",
+)
