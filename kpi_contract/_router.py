@@ -177,6 +177,6 @@ def _reject_pair(stats: object) -> Outcome:
         return found((rejects.value, orders.value))
     if rejects.reason is Reason.MISSING and orders.reason is Reason.MISSING:
         return MISSING
-    failures = (o.reason for o in (rejects, orders) if o.reason is not Reason.MISSING)
+    failures = (o.reason for o in (rejects, orders) if o.reason not in (None, Reason.MISSING))
     # One count without the other is as unusable as a broken count.
     return Outcome(reason=next(failures, Reason.INVALID))
