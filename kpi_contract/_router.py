@@ -9,7 +9,7 @@ never counted as 0, so one silent symbol cannot drag a mean down.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 from kpi_contract._values import (
     INVALID,
@@ -154,8 +154,6 @@ def reject_rate(router: object) -> Outcome:
 
 
 def _reject_rate_from_counts(raw_stats: object) -> Outcome:
-    if raw_stats is not None and not isinstance(raw_stats, Mapping | list | tuple):
-        return INVALID
     pairs, reason = valid_values(_reject_pair(stats) for stats in items_of(raw_stats))
     try:
         rejects = math.fsum(r for r, _ in pairs)

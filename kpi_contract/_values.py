@@ -57,29 +57,16 @@ def as_mapping(raw: object) -> Mapping[Any, Any] | None:
     return raw if isinstance(raw, Mapping) else None
 
 
-class _Unusable:
-    """Stands for a path that runs through a present value that is not a mapping."""
-
-    def __repr__(self) -> str:
-        return "UNUSABLE"
-
-
-UNUSABLE: Any = _Unusable()
-
-
 def dig(raw: object, *keys: str) -> object:
-    """``raw[k1][k2]...``: None when a level is absent (or ``raw`` is not a mapping at all),
-    ``UNUSABLE`` when a present intermediate level is not a mapping.
+    """``raw[k1][k2]...``, or None as soon as a level is absent or not a mapping.
 
-    Every parser reads ``UNUSABLE`` as ``invalid``: ``{"atr": "hot"}`` has an ``atr`` that is
-    present but unusable, which is not the same as having no ``atr``.
+    A source key is present only where its whole path exists: ``{"atr": "hot"}`` has no
+    ``atr.atr_regime``, so a KPI read from there is ``missing``, not ``invalid``.
     """
-    node = raw if isinstance(raw, Mapping) else None
+    node = raw
     for key in keys:
-        if node is None:
-            return None
         if not isinstance(node, Mapping):
-            return UNUSABLE
+            return None
         node = node.get(key)
     return node
 

@@ -172,7 +172,7 @@ def test_dd_state_label_from_dd_state_key_beats_state_key() -> None:
         ({"atr": {"atr_regime": " panic "}}, ("panic", None)),
         ({"atr_regime": "volatile", "atr": {"atr_regime": "quiet"}}, ("quiet", None)),
         ({"atr_regime": "volatile"}, (None, "invalid")),
-        ({"atr": "hot"}, (None, "invalid")),
+        ({"atr": "hot"}, (None, "missing")),
         ({"atr": {"median_ratio": 1.2}}, (None, "missing")),
     ],
 )
@@ -262,7 +262,7 @@ def test_avg_slippage_chain(router: Any, risk: Any, expected: Any) -> None:
         ({"per_symbol": [entry(quality="excellent")]}, None, (None, "invalid")),
     ],
 )
-def test_policy_quality_is_the_worst_label_in_evidence(router: Any, risk: Any, expected: Any) -> None:
+def test_policy_quality_is_the_worst_label(router: Any, risk: Any, expected: Any) -> None:
     """Worst non-zero count, else worst entry label, else risk fallback; zeros are no data."""
     assert outcome(build(router=router, risk=risk), "router.policy_quality") == expected
 
@@ -302,6 +302,7 @@ def test_maker_first_summary_ratio_then_entry_majority(router: Any, expected: An
         ({"symbol_stats": {"A": {"reject_count": 0, "order_count": 50}}}, (0.0, None)),
         ({"symbol_stats": {"A": {"reject_count": 3}}}, (None, "invalid")),
         ({"symbol_stats": {"A": {"maker_reliability": 0.7}}}, (None, "missing")),
+        ({"symbol_stats": "corrupt"}, (None, "missing")),
         ({"reject_rate": 1.5}, (None, "out_of_range")),
     ],
 )
