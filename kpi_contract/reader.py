@@ -1,0 +1,204 @@
+"""The dashboard team's reader for ``kpis_v7.json``: tolerant of 7.x growth, strict on majors.
+
+SPEC.md section 8: the writer validates against the closed current schema, readers are tolerant.
+So before validating, the document is projected onto the schema this reader was built with:
+fields the schema would reject as unknown are dropped (a newer 7.x payload may carry fields this
+reader has never heard of), and an absent optional field reads as null (an older 7.x payload may
+lack a field added later). The projection is driven by the schema (``properties``, ``required``,
+``additionalProperties``, ``propertyNames``, ``$ref``, ``allOf``/``anyOf``/``oneOf``, ``items``),
+never by field names, so a reader built on a future 7.x schema gets the same behaviour for free.
+
+A payload of another major version is a different contract and is refused. Staleness is measured
+against a clock the caller passes in; the reader never reads the wall clock.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from kpi_contract.errors import (
+    DocumentInvalidError,
+    StateFileError,
+    UnsupportedVersionError,
+    Violation,
+)
+from kpi_contract.models import KpisV7
+from kpi_contract.schema import SUPPORTED_MAJOR, load_schema, parse_version
+from kpi_contract.validation import json_path, loads_strict, validate_document
+
+DEFAULT_MAX_AGE_S = 120.0
+
+
+@dataclass(frozen=True)
+class KpiReading:
+    """A validated kpis_v7 payload and how old it is (``None`` when no clock was given)."""
+
+    kpis: KpisV7
+    age_s: float | None
+    stale: bool | None
+    schema_version: str
+
+
+def read_kpis(
+    path: str | os.PathLike[str],
+    *,
+    now_ts: float | None = None,
+    max_age_s: float = DEFAULT_MAX_AGE_S,
+) -> KpiReading:
+    """Read, project, validate and model ``path``; stale means ``now_ts - ts > max_age_s``.
+
+    Raises StateFileError (missing, unreadable, not JSON), UnsupportedVersionError (a major other
+    than 7) or DocumentInvalidError (schema violations after projection), each naming the file.
+    A ``ts`` in the future gives a negative age and is not stale.
+    """
+    name = str(path)
+    if now_ts is not None and not math.isfinite(now_ts):
+        raise ValueError(f"now_ts must be a finite epoch time, got {now_ts!r}")
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise StateFileError(name, f"cannot read: {exc.strerror or exc}") from exc
+    try:
+        doc = loads_strict(data)
+    except ValueError as exc:
+        raise StateFileError(name, str(exc)) from exc
+    _check_major(name, doc)
+    projected = project_document(doc, load_schema())
+    violations = validate_document(projected)
+    if violations:
+        raise DocumentInvalidError(name, violations)
+    try:
+        kpis = KpisV7.model_validate(projected)
+    except ValidationError as exc:
+        raise DocumentInvalidError(name, _model_violations(exc)) from exc
+    if now_ts is None:
+        return KpiReading(kpis, None, None, kpis.schema_version)
+    age_s = now_ts - kpis.ts.timestamp()
+    return KpiReading(kpis, age_s, age_s > max_age_s, kpis.schema_version)
+
+
+def project_document(doc: object, schema: Mapping[str, Any]) -> object:
+    """``doc`` seen through ``schema``: unknown fields dropped, absent optional fields as null.
+
+    Everything else is left as it is (a missing required field stays missing, a wrong type stays
+    wrong) for validation to report. ``doc`` is not modified.
+    """
+    return _project(doc, schema, schema)
+
+
+def _check_major(name: str, doc: object) -> None:
+    """Refuse a well-formed version of another major; a malformed one is left to validation."""
+    version = doc.get("schema_version") if isinstance(doc, dict) else None
+    if not isinstance(version, str):
+        return
+    try:
+        major, _minor, _patch = parse_version(version)
+    except ValueError:
+        return
+    if major != SUPPORTED_MAJOR:
+        raise UnsupportedVersionError(name, version)
+
+
+def _project(value: object, schema: Mapping[str, Any], root: Mapping[str, Any]) -> object:
+    """``value`` projected onto ``schema`` (a subschema of ``root``)."""
+    if isinstance(value, dict):
+        shapes = _object_shapes(schema, root)
+        return _project_object(value, shapes, root) if shapes else value
+    if isinstance(value, list):
+        items = _as_schema(_resolve(schema, root).get("items"))
+        return [_project(item, items, root) for item in value]
+    return value
+
+
+def _project_object(
+    value: dict[str, object], shapes: list[Mapping[str, Any]], root: Mapping[str, Any]
+) -> dict[str, object]:
+    projected: dict[str, object] = {}
+    for key, item in value.items():
+        subschema = _schema_for_key(key, shapes)
+        if subschema is not None:
+            projected[key] = _project(item, subschema, root)
+    required = {name for shape in shapes for name in shape.get("required", ())}
+    for shape in shapes:
+        for name in shape.get("properties", {}):
+            if name not in projected and name not in required:
+                projected[name] = None
+    return projected
+
+
+def _schema_for_key(key: str, shapes: list[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The subschema for ``key``, or None when one of the shapes rejects it as unknown."""
+    found: Mapping[str, Any] = {}
+    for shape in shapes:
+        names = shape.get("propertyNames", {})
+        if isinstance(names, Mapping) and "enum" in names and key not in names["enum"]:
+            return None
+        if key in shape.get("properties", {}):
+            found = found or _as_schema(shape["properties"][key])
+            continue
+        patterns = shape.get("patternProperties", {})
+        matching = [s for p, s in patterns.items() if re.search(p, key)]
+        if matching:
+            found = found or _as_schema(matching[0])
+            continue
+        extra = shape.get("additionalProperties", True)
+        if extra is False:
+            return None
+        found = found or _as_schema(extra)
+    return found
+
+
+def _as_schema(schema: object) -> Mapping[str, Any]:
+    """A boolean schema (``true``/``false``) has no keywords to follow: treat it as ``{}``."""
+    return schema if isinstance(schema, Mapping) else {}
+
+
+def _object_shapes(schema: Mapping[str, Any], root: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The (sub)schemas that constrain an object at this position, ``$ref``s followed.
+
+    ``allOf`` members all apply; of ``anyOf``/``oneOf`` the first member that describes an object
+    applies (``{"anyOf": [{"$ref": "#/$defs/DdState"}, {"type": "null"}]}`` -> DdState).
+    """
+    shapes: list[Mapping[str, Any]] = []
+    if any(k in schema for k in ("properties", "additionalProperties", "propertyNames")):
+        shapes.append(schema)
+    if "$ref" in schema:
+        shapes.extend(_object_shapes(_resolve(schema, root), root))
+    for member in schema.get("allOf", ()):
+        shapes.extend(_object_shapes(_as_schema(member), root))
+    for keyword in ("anyOf", "oneOf"):
+        for member in schema.get(keyword, ()):
+            branch = _object_shapes(_as_schema(member), root)
+            if branch:
+                shapes.extend(branch)
+                break
+    return shapes
+
+
+def _resolve(schema: Mapping[str, Any], root: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Follow a local ``$ref`` (``#/$defs/Name``, a JSON pointer into ``root``)."""
+    seen: set[str] = set()
+    while isinstance(ref := schema.get("$ref"), str) and ref.startswith("#") and ref not in seen:
+        seen.add(ref)
+        node: Any = root
+        for token in ref[1:].split("/")[1:]:
+            node = node[token.replace("~1", "/").replace("~0", "~")]
+        schema = node
+    return schema
+
+
+def _model_violations(exc: ValidationError) -> list[Violation]:
+    """pydantic's errors in this package's shape (only for what the schema let through)."""
+    return sorted(
+        {Violation(json_path([p for p in e["loc"] if isinstance(p, str | int)]), e["msg"])
+         for e in exc.errors()},
+        key=lambda v: (v.json_path, v.message),
+    )
