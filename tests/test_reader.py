@@ -1,0 +1,251 @@
+"""The dashboard team's reader: tolerant within major 7, strict across majors, caller's clock."""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kpi_contract.errors import DocumentInvalidError, StateFileError, UnsupportedVersionError
+from kpi_contract.models import KpisV7
+from kpi_contract.reader import KpiReading, project_document, read_kpis
+from kpi_contract.schema import load_schema
+
+TS = datetime.fromisoformat("2026-01-01T00:00:00+00:00").timestamp()
+
+
+def example(index: int = 0) -> dict[str, Any]:
+    return copy.deepcopy(load_schema()["examples"][index])
+
+
+def write(tmp_path: Path, doc: object) -> Path:
+    path = tmp_path / "kpis_v7.json"
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def schema_with_optional_fields() -> dict[str, Any]:
+    """A plausible 7.1.0: optional ``router.fill_latency_ms`` and an optional ``venue`` object."""
+    schema = copy.deepcopy(load_schema())
+    schema["$id"] = "urn:kpi-contract:kpis_v7:7.1.0"
+    schema["$defs"]["Router"]["properties"]["fill_latency_ms"] = {"type": ["number", "null"]}
+    schema["$defs"]["Venue"] = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["name"],
+        "properties": {"name": {"type": "string"}, "region": {"type": ["string", "null"]}},
+    }
+    schema["properties"]["venue"] = {"anyOf": [{"$ref": "#/$defs/Venue"}, {"type": "null"}]}
+    return schema
+
+
+def test_reads_a_valid_file_into_the_model(tmp_path: Path) -> None:
+    """A valid file gives the model, its schema version, and no age without a clock."""
+    reading = read_kpis(write(tmp_path, example()))
+    assert reading == KpiReading(
+        kpis=KpisV7.model_validate(example()), age_s=None, stale=None, schema_version="7.0.0"
+    )
+
+
+@pytest.mark.parametrize(
+    ("age_s", "max_age_s", "stale"),
+    [(100.0, 120.0, False), (120.0, 120.0, False), (120.5, 120.0, True), (30.0, 10.0, True),
+     (-5.0, 120.0, False)],
+)
+def test_staleness_is_measured_against_the_given_clock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, age_s: float, max_age_s: float, stale: bool
+) -> None:
+    """age = now_ts - ts and stale = age > max_age_s; the wall clock is never read."""
+    def no_clock() -> float:
+        raise AssertionError("the reader read the wall clock")
+
+    monkeypatch.setattr(time, "time", no_clock)
+    reading = read_kpis(write(tmp_path, example()), now_ts=TS + age_s, max_age_s=max_age_s)
+    assert reading.age_s == pytest.approx(age_s)
+    assert reading.stale is stale
+
+
+@pytest.mark.parametrize("now_ts", [float("nan"), float("inf")])
+def test_non_finite_clock_is_a_caller_error(tmp_path: Path, now_ts: float) -> None:
+    """A NaN or infinite now_ts raises ValueError instead of giving a meaningless age."""
+    with pytest.raises(ValueError, match="now_ts"):
+        read_kpis(write(tmp_path, example()), now_ts=now_ts)
+
+
+def test_missing_file_names_the_file(tmp_path: Path) -> None:
+    """A missing file is a StateFileError whose message starts with the file name."""
+    path = tmp_path / "kpis_v7.json"
+    with pytest.raises(StateFileError, match="No such file") as info:
+        read_kpis(path)
+    assert str(info.value).startswith(f"{path}::$: cannot read")
+
+
+def test_directory_instead_of_file_is_a_state_file_error(tmp_path: Path) -> None:
+    """A path that cannot be read as a file is a StateFileError, not an OSError."""
+    with pytest.raises(StateFileError, match="cannot read"):
+        read_kpis(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("data", "fragment"),
+    [
+        (b"", "not valid JSON"),
+        (b'{"schema_version": "7.0.0"', "not valid JSON"),
+        (b"\xff", "not UTF-8"),
+        (b'{"x": NaN}', "NaN is not a JSON number"),
+    ],
+)
+def test_unparseable_file_is_a_state_file_error(
+    tmp_path: Path, data: bytes, fragment: str
+) -> None:
+    """Bytes that are not strict UTF-8 JSON raise StateFileError naming the file."""
+    path = tmp_path / "kpis_v7.json"
+    path.write_bytes(data)
+    with pytest.raises(StateFileError, match=fragment) as info:
+        read_kpis(path)
+    assert str(info.value).startswith(f"{path}::$: ")
+
+
+@pytest.mark.parametrize("version", ["8.0.0", "6.9.1", "70.0.0"])
+def test_other_major_is_refused_before_validation(tmp_path: Path, version: str) -> None:
+    """A payload of another major raises UnsupportedVersionError, whatever its shape."""
+    path = write(tmp_path, {"schema_version": version, "something": "else"})
+    with pytest.raises(UnsupportedVersionError) as info:
+        read_kpis(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}::$.schema_version: unsupported schema version")
+    assert repr(version) in message
+    assert "major 7" in message
+
+
+@pytest.mark.parametrize("version", ["7.0", "seven", 7])
+def test_malformed_version_is_a_schema_violation(tmp_path: Path, version: object) -> None:
+    """A schema_version that is not a semantic version string is reported by validation."""
+    doc = example()
+    doc["schema_version"] = version
+    with pytest.raises(DocumentInvalidError) as info:
+        read_kpis(write(tmp_path, doc))
+    assert [v.json_path for v in info.value.violations] == ["$.schema_version"]
+
+
+def test_newer_minor_with_unknown_fields_is_read(tmp_path: Path) -> None:
+    """A 7.x payload with fields this reader does not know reads fine; they are ignored."""
+    doc = example(1)
+    doc["schema_version"] = "7.3.0"
+    doc["router"]["fill_latency_ms"] = None
+    doc["risk"]["dd_state"] = {"state": "normal", "drawdown_frac": 0.0, "peak_nav": 5000.0}
+    doc["venue"] = {"name": "binance"}
+    doc["nulls"]["router.fill_latency_ms"] = "missing"
+    reading = read_kpis(write(tmp_path, doc))
+    assert reading.schema_version == "7.3.0"
+    expected = example(1)
+    expected["schema_version"] = "7.3.0"
+    expected["risk"]["dd_state"] = {"state": "normal", "drawdown_frac": 0.0}
+    assert reading.kpis == KpisV7.model_validate(expected)
+
+
+def test_unknown_fields_do_not_hide_real_violations(tmp_path: Path) -> None:
+    """Ignoring unknown fields still reports a bad known field, with its path."""
+    doc = example()
+    doc["extra"] = 1
+    doc["router"]["reject_rate"] = 2.0
+    with pytest.raises(DocumentInvalidError) as info:
+        read_kpis(write(tmp_path, doc))
+    assert [v.json_path for v in info.value.violations] == ["$.router.reject_rate"]
+    assert str(info.value).startswith(f"{tmp_path / 'kpis_v7.json'}::$.router.reject_rate: ")
+
+
+def test_missing_required_field_is_a_violation(tmp_path: Path) -> None:
+    """A required field is not invented: its absence is a DocumentInvalidError."""
+    doc = example()
+    del doc["nav"]["nav_total"]
+    with pytest.raises(DocumentInvalidError) as info:
+        read_kpis(write(tmp_path, doc))
+    assert [v.json_path for v in info.value.violations] == ["$.nav"]
+
+
+def test_projection_reads_absent_optional_fields_as_null() -> None:
+    """Under a 7.1 schema, a 7.0 payload's absent optional fields read as null."""
+    projected = project_document(example(), schema_with_optional_fields())
+    expected = example()
+    expected["router"]["fill_latency_ms"] = None
+    expected["venue"] = None
+    assert projected == expected
+
+
+def test_projection_follows_refs_into_optional_objects() -> None:
+    """Inside an object reached through anyOf/$ref, unknown keys drop and optionals fill."""
+    doc = example()
+    doc["venue"] = {"name": "binance", "tier": 3}
+    doc["router"]["fill_latency_ms"] = 12.5
+    projected = project_document(doc, schema_with_optional_fields())
+    assert isinstance(projected, dict)
+    assert projected["venue"] == {"name": "binance", "region": None}
+    assert projected["router"]["fill_latency_ms"] == 12.5
+
+
+def test_projection_drops_unknown_fields_and_keeps_the_rest() -> None:
+    """Under the packaged schema, unknown keys (also in nulls) go and known values stay as-is."""
+    doc = example(1)
+    doc["new_top"] = [1]
+    doc["nav"]["nav_currency"] = "USD"
+    doc["nulls"]["router.fill_latency_ms"] = "missing"
+    doc["router"]["maker_fill_share"] = "not a number"
+    original = copy.deepcopy(doc)
+    projected = project_document(doc, load_schema())
+    expected = example(1)
+    expected["router"]["maker_fill_share"] = "not a number"
+    assert projected == expected
+    assert doc == original
+
+
+def test_projection_keeps_missing_required_fields_missing() -> None:
+    """A required field is never filled with null by the projection."""
+    doc = example()
+    del doc["risk"]
+    del doc["router"]["maker_first"]
+    projected = project_document(doc, schema_with_optional_fields())
+    assert isinstance(projected, dict)
+    assert "risk" not in projected
+    assert "maker_first" not in projected["router"]
+
+
+@pytest.mark.parametrize(
+    ("schema", "doc", "expected"),
+    [
+        (
+            {"type": "array", "items": {"$ref": "#/$defs/P"},
+             "$defs": {"P": {"properties": {"a": {}}, "additionalProperties": False}}},
+            [{"a": 1, "b": 2}, {}],
+            [{"a": 1}, {"a": None}],
+        ),
+        (
+            {"allOf": [{"properties": {"a": {}}}, {"properties": {"b": {}}, "required": ["b"]}]},
+            {"c": 3},
+            {"c": 3, "a": None},
+        ),
+        (
+            {"properties": {"a": {}}, "patternProperties": {"^x-": {}},
+             "additionalProperties": False},
+            {"a": 1, "x-unit": "s", "y": 2},
+            {"a": 1, "x-unit": "s"},
+        ),
+        (
+            {"additionalProperties": {"properties": {"v": {}}, "additionalProperties": False}},
+            {"k1": {"v": 1, "w": 2}},
+            {"k1": {"v": 1}},
+        ),
+        ({"properties": {"a": True}}, {"a": {"deep": 1}, "b": 2}, {"a": {"deep": 1}, "b": 2}),
+        ({"type": "string"}, "text", "text"),
+    ],
+)
+def test_projection_is_driven_by_schema_keywords(
+    schema: dict[str, Any], doc: object, expected: object
+) -> None:
+    """items, allOf, patternProperties, additionalProperties and boolean schemas are honoured."""
+    assert project_document(doc, schema) == expected
