@@ -79,8 +79,8 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> WriteResult:
         step = "fsync the temp file"
         os.fsync(fd)
         step = "close the temp file"
-        os.close(fd)
-        fd = None
+        closing, fd = fd, None  # never close twice: a failed close still frees the number
+        os.close(closing)
         step = "rename the temp file over the target"
         os.replace(temp, target)
         replaced = True
