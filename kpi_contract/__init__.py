@@ -13,6 +13,7 @@ cheap: pydantic's model machinery is only imported by code that builds or reads 
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -53,15 +54,33 @@ _EXPORTS = {
     "Violation": "kpi_contract.errors",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "SCHEMA_VERSION",
+    "DocumentInvalidError",
+    "KpiContractError",
+    "KpiReading",
+    "KpisV7",
+    "StateFileError",
+    "UnsupportedVersionError",
+    "Violation",
+    "WriteResult",
+    "build_kpis_v7",
+    "clean_stale_temps",
+    "load_schema",
+    "publish_kpis",
+    "read_kpis",
+    "schema_path",
+    "validate_bytes",
+    "validate_document",
+    "write_atomic",
+    "write_json",
+]
 
 
 def __getattr__(name: str) -> Any:
     """Import the submodule that defines ``name`` on first access."""
     if name == "__version__":
-        from importlib.metadata import version
-
-        return version("kpi-contract")
+        return importlib.metadata.version("kpi-contract")
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'kpi_contract' has no attribute {name!r}")

@@ -16,9 +16,9 @@ from kpi_contract._values import (
     first_ok,
     first_valid,
     found,
-    number_in,
     parse_bool,
     parse_epoch,
+    parse_non_negative,
     parse_number,
 )
 
@@ -35,7 +35,7 @@ def nav_total(snapshot: object) -> Outcome:
 def nav_age_s(snapshot: object, now_ts: float) -> Outcome:
     """Seconds since the NAV reading: an explicit age, else ``now_ts`` minus its timestamp."""
     return first_ok((
-        first_valid(snapshot, AGE_KEYS, number_in(low=0.0)),
+        first_valid(snapshot, AGE_KEYS, parse_non_negative),
         _age_from_timestamp(snapshot, now_ts),
     ))
 

@@ -19,7 +19,7 @@ from kpi_contract._values import (
     found,
     items_of,
     label_in,
-    number_in,
+    parse_non_negative,
     parse_number,
     valid_values,
 )
@@ -27,7 +27,7 @@ from kpi_contract._values import (
 SHARPE_STATES = ("strong", "neutral", "poor", "unknown")
 TOP_LEVEL_EXPECTANCY_KEYS = ("expectancy", "expectancy_usd", "expected_value")
 parse_sharpe_state = label_in(SHARPE_STATES)
-parse_count = number_in(low=0.0)
+parse_count = parse_non_negative
 
 
 def expectancy(expectancy_state: object) -> Outcome:

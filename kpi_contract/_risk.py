@@ -17,11 +17,10 @@ from kpi_contract._values import (
     as_mapping,
     dig,
     first_ok,
-    first_valid,
     found,
     in_range,
     label_in,
-    number_in,
+    parse_non_negative,
     parse_number,
 )
 
@@ -75,8 +74,7 @@ def atr_regime(risk: object) -> Outcome:
 
 def fee_pnl_ratio(risk: object) -> Outcome:
     """Fees over abs(PnL): top-level ``fee_pnl_ratio``, else ``fee_pnl.fee_pnl_ratio``."""
-    parse = number_in(low=0.0)
     return first_ok((
-        first_valid(risk, ("fee_pnl_ratio",), parse),
-        parse(dig(risk, "fee_pnl", "fee_pnl_ratio")),
+        parse_non_negative(dig(risk, "fee_pnl_ratio")),
+        parse_non_negative(dig(risk, "fee_pnl", "fee_pnl_ratio")),
     ))

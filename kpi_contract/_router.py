@@ -26,16 +26,16 @@ from kpi_contract._values import (
     items_of,
     label_in,
     mean_of,
-    number_in,
     parse_bool,
+    parse_fraction,
+    parse_non_negative,
     parse_number,
     valid_values,
 )
 
 QUALITY_WORST_FIRST = ("broken", "degraded", "ok", "good")
 parse_quality = label_in(QUALITY_WORST_FIRST)
-parse_fraction = number_in(0.0, 1.0)
-parse_count = number_in(low=0.0)
+parse_count = parse_non_negative
 
 
 def router_entries(router: object) -> list[object]:

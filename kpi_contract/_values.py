@@ -52,9 +52,14 @@ def found(value: Any) -> Outcome:
     return Outcome(value=value)
 
 
+def _is_mapping(raw: object) -> bool:
+    # The exact-type check first: an ABC isinstance costs more than the rest of a lookup.
+    return type(raw) is dict or isinstance(raw, Mapping)
+
+
 def as_mapping(raw: object) -> Mapping[Any, Any] | None:
     """The object itself when it is a mapping; anything else counts as no data."""
-    return raw if isinstance(raw, Mapping) else None
+    return raw if _is_mapping(raw) else None  # type: ignore[return-value]
 
 
 def dig(raw: object, *keys: str) -> object:
@@ -63,9 +68,9 @@ def dig(raw: object, *keys: str) -> object:
     A source key is present only where its whole path exists: ``{"atr": "hot"}`` has no
     ``atr.atr_regime``, so a KPI read from there is ``missing``, not ``invalid``.
     """
-    node = raw
+    node: Any = raw
     for key in keys:
-        if not isinstance(node, Mapping):
+        if not _is_mapping(node):
             return None
         node = node.get(key)
     return node
@@ -73,8 +78,10 @@ def dig(raw: object, *keys: str) -> object:
 
 def items_of(raw: object) -> list[object]:
     """The entries of a collection: a list's items or a mapping's values; else nothing."""
-    if isinstance(raw, Mapping):
-        return list(raw.values())
+    if type(raw) is list:
+        return raw
+    if _is_mapping(raw):
+        return list(raw.values())  # type: ignore[attr-defined]
     if isinstance(raw, list | tuple):
         return list(raw)
     return []
@@ -120,6 +127,10 @@ def number_in(low: float | None = None, high: float | None = None) -> Callable[[
         return in_range(parse_number(raw), low, high)
 
     return parse
+
+
+parse_non_negative = number_in(low=0.0)
+parse_fraction = number_in(0.0, 1.0)
 
 
 def parse_bool(raw: object) -> Outcome:
