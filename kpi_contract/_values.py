@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class Reason(StrEnum):
@@ -29,9 +28,12 @@ class Reason(StrEnum):
     OUT_OF_RANGE = "out_of_range"
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """A KPI value, or ``None`` with the reason it is null."""
+class Outcome(NamedTuple):
+    """A KPI value, or ``None`` with the reason it is null.
+
+    A named tuple rather than a dataclass: the builder makes about sixty of these per payload
+    and tuple construction is the cheapest immutable record Python has.
+    """
 
     value: Any = None
     reason: Reason | None = None
@@ -46,10 +48,8 @@ MISSING = Outcome(reason=Reason.MISSING)
 INVALID = Outcome(reason=Reason.INVALID)
 OUT_OF_RANGE = Outcome(reason=Reason.OUT_OF_RANGE)
 
-
-def found(value: Any) -> Outcome:
-    """An outcome holding a value."""
-    return Outcome(value=value)
+#: An outcome holding a value: ``found(4093.43)``.
+found = Outcome
 
 
 def _is_mapping(raw: object) -> bool:
