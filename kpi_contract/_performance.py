@@ -54,11 +54,15 @@ def _weighted_mature_mean(entries: Iterable[object]) -> Outcome:
 
 
 def _count_and_expectancy(entry: object) -> Outcome:
-    count = parse_count(dig(entry, "count"))
+    """``(count, expectancy)`` of one eligible symbol; an expectancy without a usable count
+    cannot be weighted and is ``invalid``."""
     value = parse_number(dig(entry, "expectancy"))
-    if count.ok and value.ok:
-        return found((count.value, value.value))
-    return first_ok(o for o in (count, value) if not o.ok)
+    if not value.ok:
+        return value
+    count = parse_count(dig(entry, "count"))
+    if not count.ok:
+        return INVALID
+    return found((count.value, value.value))
 
 
 def sharpe_state(risk: object) -> Outcome:

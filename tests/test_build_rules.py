@@ -332,6 +332,9 @@ def test_reject_rate_top_level_then_summed_counts(router: Any, expected: Any) ->
         ({"symbols": {"A": {"count": 12, "expectancy": "bad", "is_mature": True}}},
          (None, "invalid")),
         ({"hours": {}, "regimes": {}}, (None, "missing")),
+        ({"symbols": {"A": {"count": [], "expectancy": 1.0, "is_mature": True}}},
+         (None, "invalid")),
+        ({"symbols": {"A": {"count": [], "is_mature": True}}}, (None, "missing")),
     ],
 )
 def test_expectancy_from_mature_non_prior_symbols(state: Any, expected: Any) -> None:
