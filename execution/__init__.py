@@ -1,0 +1,9 @@
+"""The executor side of the kpis_v7 contract: publishing, mirroring and the dry-run executor.
+
+- ``execution.state_publish``: per loop, writes ``nav.json``, ``positions.json``, ``router.json``,
+  ``risk.json`` and ``kpis_v7.json`` under the state directory (default ``logs/state/``).
+- ``execution.sync_state``: mirrors those files to the dashboard state directory (default
+  ``dashboard/state/``), never an invalid or torn one.
+- ``execution.executor_live``: the offline dry-run executor (``DRY_RUN=1``), driven by the seeded
+  simulated market in ``execution.sim_market`` or by recorded snapshots (``execution.replay``).
+"""

@@ -1,0 +1,82 @@
+"""Replay: publish from recorded snapshot files instead of the simulation.
+
+A replay directory holds what a real deployment recorded, under the executor's own file names or
+the names ``state_publish`` writes (the first one present is used):
+
+=============  ==============================================================
+NAV            ``nav_health.json`` (``nav_health_snapshot()``), ``nav.json``, ``nav_state.json``
+risk           ``risk_snapshot.json``, ``risk.json``
+router         ``router_health.json``, ``router.json``
+expectancy     ``expectancy_v6.json`` (optional)
+positions      ``positions.json`` (optional)
+=============  ==============================================================
+
+The files are re-read every loop, so a replay can follow a directory that is still being written.
+A missing, unreadable or corrupt file becomes a None snapshot: its KPIs are null (``missing``) and
+its state file is not rewritten; the problem is logged once, not every loop.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Final
+
+from execution.snapshots import StateSnapshots
+
+log = logging.getLogger("execution.replay")
+
+NAV_HEALTH_NAMES: Final = ("nav_health.json",)
+NAV_STATE_NAMES: Final = ("nav.json", "nav_state.json")
+RISK_NAMES: Final = ("risk_snapshot.json", "risk.json")
+ROUTER_NAMES: Final = ("router_health.json", "router.json")
+EXPECTANCY_NAMES: Final = ("expectancy_v6.json",)
+POSITIONS_NAMES: Final = ("positions.json",)
+
+
+class ReplaySource:
+    """Reads one loop's snapshots from a directory of recorded files."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+        self._reported: set[str] = set()
+
+    def read(self) -> StateSnapshots:
+        """The recorded snapshots; None for each one that is missing or unusable."""
+        problems: list[str] = []
+        snapshots = StateSnapshots(
+            nav_health=self._load(NAV_HEALTH_NAMES, problems, required=False),
+            nav_state=self._load(NAV_STATE_NAMES, problems, required=False),
+            positions=self._load(POSITIONS_NAMES, problems, required=False),
+            router=self._load(ROUTER_NAMES, problems),
+            risk=self._load(RISK_NAMES, problems),
+            expectancy=self._load(EXPECTANCY_NAMES, problems, required=False),
+        )
+        if snapshots.kpi_nav is None:
+            names = ", ".join(NAV_HEALTH_NAMES + NAV_STATE_NAMES)
+            problems.append(f"{self.directory}: no NAV snapshot ({names})")
+        for problem in problems:
+            if problem not in self._reported:
+                log.warning("replay: %s", problem)
+        self._reported = set(problems)
+        return snapshots
+
+    def _load(self, names: tuple[str, ...], problems: list[str], required: bool = True) -> object:
+        for name in names:
+            path = self.directory / name
+            try:
+                data = path.read_bytes()
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                problems.append(f"{path}: cannot read ({exc.strerror}); using no snapshot")
+                return None
+            try:
+                return json.loads(data)
+            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                problems.append(f"{path}: not JSON ({exc}); using no snapshot")
+                return None
+        if required:
+            problems.append(f"{self.directory}: none of {', '.join(names)}; using no snapshot")
+        return None

@@ -1,0 +1,34 @@
+"""Where the executor's state files live and which of them the dashboard gets.
+
+Both directories are relative to the working directory unless given as absolute paths:
+
+- the state directory, ``logs/state/``: written only by ``execution.state_publish``;
+- the dashboard mirror, ``dashboard/state/``: written only by ``execution.sync_state``. Its one
+  setting is ``--mirror-dir`` on ``sync_state`` and ``executor_live``; there are no per-file knobs.
+
+``MIRRORED_FILES`` is the one list of state files that are published every loop and mirrored;
+``kpis_v7.json`` is a first-class member of it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Final
+
+DEFAULT_STATE_DIR: Final = Path("logs/state")
+DEFAULT_MIRROR_DIR: Final = Path("dashboard/state")
+
+NAV_FILE: Final = "nav.json"
+POSITIONS_FILE: Final = "positions.json"
+ROUTER_FILE: Final = "router.json"
+RISK_FILE: Final = "risk.json"
+KPI_FILE: Final = "kpis_v7.json"
+
+MIRRORED_FILES: Final[tuple[str, ...]] = (
+    NAV_FILE,
+    POSITIONS_FILE,
+    ROUTER_FILE,
+    RISK_FILE,
+    KPI_FILE,
+)
+"""The state files, in publishing order; the KPI file goes last, after its sources."""

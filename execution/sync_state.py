@@ -1,0 +1,287 @@
+"""Mirror the executor's state files to the dashboard state directory.
+
+    PYTHONPATH=. python -m execution.sync_state --once
+    PYTHONPATH=. python -m execution.sync_state --interval 1.0      # until SIGINT/SIGTERM
+
+Source: the state directory, ``logs/state/`` by default (``--state-dir``). Destination: the
+dashboard mirror, ``dashboard/state/`` by default, relative to the working directory; its one
+setting is ``--mirror-dir``. The files mirrored are ``state_files.MIRRORED_FILES``, one list with
+``kpis_v7.json`` a first-class member; there are no per-file knobs.
+
+Rules, per file and pass:
+
+- unchanged files are skipped cheaply: the source's ``(size, mtime_ns, inode)`` and the mirror
+  copy's are compared (``lstat`` only) with what the last copy recorded; nothing is re-read;
+- a changed file is read once, checked, and copied with the package's atomic writer (temp file in
+  the mirror directory, fsync, ``os.replace``), so the dashboard never sees a torn copy;
+- ``kpis_v7.json`` is mirrored only if its bytes are a valid kpis_v7 document
+  (``kpi_contract.validation.validate_bytes``); the other files only if they parse as strict JSON
+  (no ``NaN``/``Infinity`` tokens). Anything else (torn, partial, non-JSON, schema-invalid) is not
+  mirrored: the last good mirror stays, the problem is logged once per file version and counted;
+- a symlink in the state directory is followed only if it resolves inside the state directory;
+  only regular files are read; nothing is ever written outside the mirror directory;
+- I/O errors (mirror directory missing, disk full) are reported and retried on the next pass.
+
+Exit status of ``--once``: 0 when everything present was mirrored or unchanged, 1 when a source was
+rejected as invalid, 2 on an I/O error or bad usage. The loop exits 0 on SIGINT/SIGTERM after
+finishing the copy in progress.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import stat
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from execution._signals import StopSignal
+from execution.state_files import DEFAULT_MIRROR_DIR, DEFAULT_STATE_DIR, KPI_FILE, MIRRORED_FILES
+from kpi_contract.validation import validate_bytes
+from kpi_contract.writer import clean_stale_temps, write_atomic
+
+log = logging.getLogger("execution.sync_state")
+
+Signature = tuple[int, int, int]
+"""(size, mtime_ns, inode) of a file."""
+
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _signature(st: os.stat_result) -> Signature:
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+@dataclass
+class SyncReport:
+    """What one pass did with each file of the list."""
+
+    copied: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    rejected: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """Nothing rejected and no I/O error."""
+        return not self.rejected and not self.errors
+
+    def summary(self) -> str:
+        """One line for logs and the CLI."""
+        copied = f" ({', '.join(self.copied)})" if self.copied else ""
+        return (
+            f"copied {len(self.copied)}{copied}, unchanged {len(self.unchanged)}, "
+            f"missing {len(self.missing)}, rejected {len(self.rejected)}, "
+            f"errors {len(self.errors)}"
+        )
+
+
+class StateMirror:
+    """Copies the listed state files to the mirror directory, remembering what it copied."""
+
+    def __init__(
+        self, state_dir: Path, mirror_dir: Path, files: Sequence[str] = MIRRORED_FILES
+    ) -> None:
+        for name in files:
+            if not name or name in (".", "..") or Path(name).name != name:
+                raise ValueError(f"not a plain file name: {name!r}")
+        self.state_dir = Path(state_dir)
+        self.mirror_dir = Path(mirror_dir)
+        self.files = tuple(files)
+        self.totals: Counter[str] = Counter()
+        self._copied: dict[str, tuple[Signature, Signature]] = {}
+        self._rejected: dict[str, tuple[Signature, str]] = {}
+        self._reported: dict[str, str] = {}
+
+    def sync_once(self) -> SyncReport:
+        """One pass over the list; never raises on bad sources or I/O errors.
+
+        ``totals`` counts copies, I/O errors, and rejections (each rejected file version once).
+        """
+        report = SyncReport()
+        root = os.path.realpath(self.state_dir)
+        for name in self.files:
+            self._sync_file(name, root, report)
+        for name, problem in {**report.rejected, **report.errors}.items():
+            if self._reported.get(name) != problem:
+                log.error("not mirrored: %s", problem)
+                if name in report.rejected:
+                    self.totals["rejected"] += 1
+        self._reported = {**report.rejected, **report.errors}
+        self.totals.update(copied=len(report.copied), errors=len(report.errors), passes=1)
+        return report
+
+    def _sync_file(self, name: str, root: str, report: SyncReport) -> None:
+        source = self.state_dir / name
+        target = self.mirror_dir / name
+        try:
+            st = os.lstat(source)
+            if stat.S_ISLNK(st.st_mode):
+                real = os.path.realpath(source)
+                if os.path.commonpath([real, root]) != root:
+                    outside = "symlink resolves outside the state directory"
+                    report.rejected[name] = f"{source}: {outside} ({real})"
+                    return
+                source, st = Path(real), os.stat(real)
+        except FileNotFoundError:
+            report.missing.append(name)
+            return
+        except OSError as exc:
+            report.errors[name] = f"{source}: cannot stat: {exc.strerror}"
+            return
+        if not stat.S_ISREG(st.st_mode):
+            report.rejected[name] = f"{source}: not a regular file"
+            return
+        signature = _signature(st)
+        if self._is_unchanged(name, signature, target):
+            report.unchanged.append(name)
+            return
+        known = self._rejected.get(name)
+        if known is not None and known[0] == signature:
+            report.rejected[name] = known[1]
+            return
+        self._copy(name, source, target, report)
+
+    def _is_unchanged(self, name: str, signature: Signature, target: Path) -> bool:
+        copied = self._copied.get(name)
+        if copied is None or copied[0] != signature:
+            return False
+        try:
+            return _signature(os.lstat(target)) == copied[1]
+        except OSError:
+            return False
+
+    def _copy(self, name: str, source: Path, target: Path, report: SyncReport) -> None:
+        try:
+            fd = os.open(source, _READ_FLAGS)
+            try:
+                signature = _signature(os.fstat(fd))
+                with os.fdopen(fd, "rb", closefd=False) as handle:
+                    data = handle.read()
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            report.errors[name] = f"{source}: cannot read: {exc.strerror}"
+            return
+        problem = _problem(name, source, data)
+        if problem is not None:
+            self._rejected[name] = (signature, problem)
+            report.rejected[name] = problem
+            return
+        result = write_atomic(target, data)
+        if not result.ok:
+            report.errors[name] = result.describe()
+            return
+        try:
+            copy_signature = _signature(os.lstat(target))
+        except OSError:
+            copy_signature = (-1, -1, -1)
+        self._copied[name] = (signature, copy_signature)
+        self._rejected.pop(name, None)
+        report.copied.append(name)
+
+
+def _problem(name: str, source: Path, data: bytes) -> str | None:
+    """Why ``data`` must not be mirrored, or None."""
+    if name == KPI_FILE:
+        violations = validate_bytes(data)
+        if not violations:
+            return None
+        more = f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""
+        return f"invalid kpis_v7 document: {violations[0].render(str(source))}{more}"
+    try:
+        json.loads(data, parse_constant=_reject_constant)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return f"{source}: not JSON: {exc}"
+    except ValueError as exc:
+        return f"{source}: not strict JSON: {exc}"
+    return None
+
+
+def _reject_constant(token: str) -> object:
+    raise ValueError(f"{token} is not a JSON number")
+
+
+# --- command line -------------------------------------------------------------------------
+
+
+def prepare_mirror(state_dir: Path, mirror_dir: Path) -> list[str]:
+    """Startup: refuse a mirror that is the state directory, create it, clean stale temps.
+
+    Returns problems to report (the caller keeps going; each pass reports its own errors).
+    """
+    if os.path.realpath(state_dir) == os.path.realpath(mirror_dir):
+        raise ValueError(f"the mirror directory {mirror_dir} is the state directory")
+    problems = []
+    try:
+        mirror_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        problems.append(f"{mirror_dir}: cannot create the mirror directory: {exc.strerror}")
+    removed = clean_stale_temps(mirror_dir)
+    if removed:
+        log.info("removed %d stale temp file(s) from %s", len(removed), mirror_dir)
+    return problems
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m execution.sync_state",
+        description="Mirror the executor's state files (kpis_v7.json among them) for the "
+        "dashboard.",
+    )
+    parser.add_argument(
+        "--state-dir", type=Path, default=DEFAULT_STATE_DIR,
+        help=f"state directory to mirror (default: {DEFAULT_STATE_DIR})",
+    )
+    parser.add_argument(
+        "--mirror-dir", type=Path, default=DEFAULT_MIRROR_DIR,
+        help=f"dashboard state directory to write (default: {DEFAULT_MIRROR_DIR})",
+    )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--once", action="store_true", help="one pass, then exit")
+    mode.add_argument(
+        "--interval", type=float, default=1.0,
+        help="seconds between passes when looping (default: 1.0)",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; see the module docstring for exit codes."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="sync_state: %(levelname)s %(message)s")
+    if args.interval < 0:
+        print("sync_state: --interval must be >= 0", file=sys.stderr)
+        return 2
+    try:
+        problems = prepare_mirror(args.state_dir, args.mirror_dir)
+    except ValueError as exc:
+        print(f"sync_state: {exc}", file=sys.stderr)
+        return 2
+    for problem in problems:
+        log.error("%s", problem)
+    mirror = StateMirror(args.state_dir, args.mirror_dir)
+    if args.once:
+        report = mirror.sync_once()
+        print(f"sync_state: {report.summary()}", flush=True)
+        if report.errors:
+            return 2
+        return 1 if report.rejected else 0
+    with StopSignal() as stop:
+        while not stop.requested:
+            report = mirror.sync_once()
+            if report.copied or report.errors or report.rejected:
+                print(f"sync_state: {report.summary()}", flush=True)
+            stop.sleep(args.interval)
+    print(f"sync_state: stopped on {stop.signal_name}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
