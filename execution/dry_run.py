@@ -124,9 +124,10 @@ def _startup_sync(args: argparse.Namespace) -> tuple[SnapshotSource, list[str]]:
         state_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         log.error("%s: cannot create the state directory: %s", state_dir, exc.strerror)
-    for problem in prepare_mirror(state_dir, args.mirror_dir):
+    problems, removed = prepare_mirror(state_dir, args.mirror_dir)
+    for problem in problems:
         log.error("%s", problem)
-    removed = clean_stale_temps(state_dir) + clean_stale_temps(args.mirror_dir)
+    removed += clean_stale_temps(state_dir)
     notes.append(f"removed {len(removed)} stale temp file(s)")
     if args.replay is not None:
         if not args.replay.is_dir():

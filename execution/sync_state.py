@@ -224,10 +224,11 @@ def _reject_constant(token: str) -> object:
 # --- command line -------------------------------------------------------------------------
 
 
-def prepare_mirror(state_dir: Path, mirror_dir: Path) -> list[str]:
+def prepare_mirror(state_dir: Path, mirror_dir: Path) -> tuple[list[str], list[Path]]:
     """Startup: refuse a mirror that is the state directory, create it, clean stale temps.
 
-    Returns problems to report (the caller keeps going; each pass reports its own errors).
+    Returns the problems to report (the caller keeps going; each pass reports its own errors)
+    and the stale temp files removed. ValueError when the mirror is the state directory.
     """
     if os.path.realpath(state_dir) == os.path.realpath(mirror_dir):
         raise ValueError(f"the mirror directory {mirror_dir} is the state directory")
@@ -236,10 +237,7 @@ def prepare_mirror(state_dir: Path, mirror_dir: Path) -> list[str]:
         mirror_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         problems.append(f"{mirror_dir}: cannot create the mirror directory: {exc.strerror}")
-    removed = clean_stale_temps(mirror_dir)
-    if removed:
-        log.info("removed %d stale temp file(s) from %s", len(removed), mirror_dir)
-    return problems
+    return problems, clean_stale_temps(mirror_dir)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -273,12 +271,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("sync_state: --interval must be >= 0", file=sys.stderr)
         return 2
     try:
-        problems = prepare_mirror(args.state_dir, args.mirror_dir)
+        problems, removed = prepare_mirror(args.state_dir, args.mirror_dir)
     except ValueError as exc:
         print(f"sync_state: {exc}", file=sys.stderr)
         return 2
     for problem in problems:
         log.error("%s", problem)
+    if removed:
+        log.info("removed %d stale temp file(s) from %s", len(removed), args.mirror_dir)
     mirror = StateMirror(args.state_dir, args.mirror_dir)
     if args.once:
         report = mirror.sync_once()

@@ -10,7 +10,7 @@ import pytest
 
 from execution.sim_account import Account
 from execution.sim_router import Fill
-from execution.simulation import Simulation, SimStateError
+from execution.simulation import SimStateError, Simulation
 from execution.snapshots import StateSnapshots
 from kpi_contract.build import build_kpis_v7
 from kpi_contract.serialize import dump_document, model_document
@@ -68,8 +68,8 @@ def test_snapshots_have_the_executors_real_shapes() -> None:
     healthy, nav_json = fixture("01_healthy_full.json"), fixture(
         "08_missing_expectancy_executor_nav_json.json"
     )
-    assert isinstance(snaps.nav_health, dict) and isinstance(snaps.nav_state, dict)
-    assert isinstance(snaps.risk, dict) and isinstance(snaps.router, dict)
+    for snapshot in (snaps.nav_health, snaps.nav_state, snaps.risk, snaps.router):
+        assert isinstance(snapshot, dict)
     assert isinstance(snaps.expectancy, dict)
     assert snaps.nav_health.keys() == healthy["nav"].keys()
     assert snaps.nav_state.keys() == nav_json["nav"].keys()
@@ -106,7 +106,8 @@ def test_nav_drawdown_and_router_figures_follow_from_the_simulated_account() -> 
         snaps = sim.step(T0 + 60 * i)
     marks = {s: t.close for s, t in sim.market.tapes.items()}
     unrealised = sum(p.qty * (marks[s] - p.entry) for s, p in sim.account.positions.items())
-    assert isinstance(snaps.risk, dict) and isinstance(snaps.router, dict)
+    assert isinstance(snaps.risk, dict)
+    assert isinstance(snaps.router, dict)
     nav = snaps.risk["nav_health"]["nav_total"]
     assert nav == pytest.approx(sim.account.wallet + unrealised, abs=0.01)
     drawdown = snaps.risk["dd_state"]["drawdown"]
@@ -181,7 +182,7 @@ def test_a_restored_simulation_continues_the_same_path() -> None:
 def test_an_unusable_saved_state_is_a_clear_error(tmp_path: Path, content: bytes) -> None:
     """Torn, foreign or incomplete sim_state.json raises SimStateError naming the file."""
     (tmp_path / "sim_state.json").write_bytes(content)
-    with pytest.raises(SimStateError, match="sim_state.json"):
+    with pytest.raises(SimStateError, match=r"sim_state\.json"):
         Simulation.load(tmp_path)
 
 

@@ -68,4 +68,4 @@ def loop_lines(text: str) -> list[str]:
 
 def null_count(line: str) -> int:
     """The ``null_kpis=N`` figure of a progress line."""
-    return int(line.split("null_kpis=")[1].split()[0])
+    return int(line.split("null_kpis=", 1)[1].split(maxsplit=1)[0])

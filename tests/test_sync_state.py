@@ -145,7 +145,9 @@ def test_a_bad_kpi_file_is_never_mirrored_and_the_last_good_copy_stays(
     assert syncer.sync_once().ok
 
 
-@pytest.mark.parametrize("content", [b'{"nav": 1', b"", b'{"nav": NaN}'], ids=["torn", "empty", "nan"])
+@pytest.mark.parametrize(
+    "content", [b'{"nav": 1', b"", b'{"nav": NaN}'], ids=["torn", "empty", "nan"]
+)
 def test_other_state_files_are_mirrored_only_when_they_are_strict_json(
     dirs: tuple[Path, Path], content: bytes
 ) -> None:
@@ -226,7 +228,7 @@ def test_file_names_must_be_plain_and_the_mirror_not_the_state_dir(tmp_path: Pat
     with pytest.raises(ValueError, match="plain file name"):
         StateMirror(tmp_path, tmp_path / "m", files=("../escape.json",))
     with pytest.raises(ValueError, match="is the state directory"):
-        prepare_mirror(tmp_path, tmp_path / "." )
+        prepare_mirror(tmp_path, tmp_path / ".")
 
 
 def test_once_cli_exit_codes(dirs: tuple[Path, Path], tmp_path: Path) -> None:
@@ -271,7 +273,7 @@ def test_the_mirror_loop_stops_cleanly_on_a_signal(
          "--mirror-dir", str(mirror), "--interval", "0.01"],
         cwd=tmp_path, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
-    wait_for(lambda: (mirror / "kpis_v7.json").exists())
+    wait_for((mirror / "kpis_v7.json").exists)
     proc.send_signal(signum)
     out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
