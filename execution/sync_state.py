@@ -10,10 +10,12 @@ setting is ``--mirror-dir``. The files mirrored are ``state_files.MIRRORED_FILES
 
 Rules, per file and pass:
 
-- unchanged files are skipped cheaply: the source's ``(size, mtime_ns, inode)`` and the mirror
-  copy's are compared (``lstat`` only) with what the last copy recorded; nothing is re-read. A
-  copy keeps its source's mtime (like ``cp -p``), so a freshly started mirror also skips files
-  whose copy has the source's size and mtime;
+- unchanged files are skipped cheaply: one ``lstat`` of the source, whose ``(size, mtime_ns,
+  inode)`` is compared with what the last copy recorded; nothing is re-read. The copies are
+  re-checked (``lstat``) only when the mirror directory's inode or mtime changed since the last
+  pass (someone removed, replaced or added an entry). A copy keeps its source's mtime (like
+  ``cp -p``), so a freshly started mirror also skips files whose copy has the source's size and
+  mtime;
 - a changed file is read once, checked, and copied with the package's atomic writer (temp file in
   the mirror directory, fsync, ``os.replace``), so the dashboard never sees a torn copy;
 - ``kpis_v7.json`` is mirrored only if its bytes are a valid kpis_v7 document
@@ -59,6 +61,15 @@ def _signature(st: os.stat_result) -> Signature:
     return (st.st_size, st.st_mtime_ns, st.st_ino)
 
 
+def _dir_signature(directory: Path) -> Signature | None:
+    """(device, inode, mtime_ns) of a directory; None if it cannot be stat'ed."""
+    try:
+        st = os.lstat(directory)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_mtime_ns)
+
+
 @dataclass
 class SyncReport:
     """What one pass did with each file of the list."""
@@ -97,19 +108,42 @@ class StateMirror:
         self.mirror_dir = Path(mirror_dir)
         self.files = tuple(files)
         self.totals: Counter[str] = Counter()
+        # Paths as strings, built once: the skip path of a pass costs one lstat per file.
+        self._paths = [
+            (name, os.path.join(state_dir, name), os.path.join(mirror_dir, name))
+            for name in self.files
+        ]
         self._copied: dict[str, tuple[Signature, Signature]] = {}
         self._rejected: dict[str, tuple[Signature, str]] = {}
         self._reported: dict[str, str] = {}
+        self._mirror_seen: Signature | None = None
 
     def sync_once(self) -> SyncReport:
         """One pass over the list; never raises on bad sources or I/O errors.
 
         ``totals`` counts copies, I/O errors, and rejections (each rejected file version once).
+        The copies are checked one by one only when the mirror directory itself changed since
+        the last pass (its inode or mtime: an entry was added, removed or renamed by someone).
         """
         report = SyncReport()
         root = os.path.realpath(self.state_dir)
-        for name in self.files:
-            self._sync_file(name, root, report)
+        intact = self._mirror_seen is not None and self._mirror_seen == _dir_signature(
+            self.mirror_dir
+        )
+        for name, source, target in self._paths:
+            # Fast path: a file copied before, the mirror untouched since: one lstat.
+            copied = self._copied.get(name) if intact else None
+            if copied is not None:
+                try:
+                    st = os.lstat(source)
+                except OSError:
+                    pass
+                else:
+                    if (st.st_size, st.st_mtime_ns, st.st_ino) == copied[0]:
+                        report.unchanged.append(name)
+                        continue
+            self._sync_file(name, (source, target), root, intact, report)
+        self._mirror_seen = _dir_signature(self.mirror_dir)
         for name, problem in {**report.rejected, **report.errors}.items():
             if self._reported.get(name) != problem:
                 log.error("not mirrored: %s", problem)
@@ -119,9 +153,10 @@ class StateMirror:
         self.totals.update(copied=len(report.copied), errors=len(report.errors), passes=1)
         return report
 
-    def _sync_file(self, name: str, root: str, report: SyncReport) -> None:
-        source = self.state_dir / name
-        target = self.mirror_dir / name
+    def _sync_file(
+        self, name: str, paths: tuple[str, str], root: str, intact: bool, report: SyncReport
+    ) -> None:
+        source, target = paths
         try:
             st = os.lstat(source)
             if stat.S_ISLNK(st.st_mode):
@@ -130,7 +165,7 @@ class StateMirror:
                     outside = "symlink resolves outside the state directory"
                     report.rejected[name] = f"{source}: {outside} ({real})"
                     return
-                source, st = Path(real), os.stat(real)
+                source, st = real, os.stat(real)
         except FileNotFoundError:
             report.missing.append(name)
             return
@@ -140,20 +175,22 @@ class StateMirror:
         if not stat.S_ISREG(st.st_mode):
             report.rejected[name] = f"{source}: not a regular file"
             return
-        signature = _signature(st)
-        if self._is_unchanged(name, signature, target):
+        signature = (st.st_size, st.st_mtime_ns, st.st_ino)
+        if self._is_unchanged(name, signature, target, intact):
             report.unchanged.append(name)
             return
         known = self._rejected.get(name)
         if known is not None and known[0] == signature:
             report.rejected[name] = known[1]
             return
-        self._copy(name, source, target, report)
+        self._copy(name, Path(source), Path(target), report)
 
-    def _is_unchanged(self, name: str, signature: Signature, target: Path) -> bool:
+    def _is_unchanged(self, name: str, signature: Signature, target: str, intact: bool) -> bool:
         copied = self._copied.get(name)
         if copied is not None and copied[0] != signature:
             return False
+        if copied is not None and intact:
+            return True
         try:
             current = _signature(os.lstat(target))
         except OSError:
