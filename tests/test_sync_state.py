@@ -208,6 +208,18 @@ def test_nothing_is_written_through_a_symlink_in_the_mirror(
     assert (mirror / "kpis_v7.json").read_bytes() == good_kpis(state)
 
 
+def test_a_copy_removed_from_the_mirror_is_restored_on_the_next_pass(
+    dirs: tuple[Path, Path],
+) -> None:
+    """The mirror directory changed, so the copies are re-checked and the missing one recopied."""
+    state, mirror = dirs
+    syncer = StateMirror(state, mirror)
+    syncer.sync_once()
+    (mirror / "router.json").unlink()
+    assert syncer.sync_once().copied == ["router.json"]
+    assert (mirror / "router.json").read_bytes() == (state / "router.json").read_bytes()
+
+
 def test_a_missing_mirror_dir_is_reported_each_pass_and_recovers(dirs: tuple[Path, Path]) -> None:
     """Mirror dir removed: errors, no exception, nothing created; back again: copies resume."""
     state, mirror = dirs
