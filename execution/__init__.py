@@ -4,6 +4,7 @@
   ``risk.json`` and ``kpis_v7.json`` under the state directory (default ``logs/state/``).
 - ``execution.sync_state``: mirrors those files to the dashboard state directory (default
   ``dashboard/state/``), never an invalid or torn one.
-- ``execution.executor_live``: the offline dry-run executor (``DRY_RUN=1``), driven by the seeded
-  simulated market in ``execution.sim_market`` or by recorded snapshots (``execution.replay``).
+- ``execution.executor_live``: the offline dry-run executor (``DRY_RUN=1``; its loop is in
+  ``execution.dry_run``), driven by the seeded simulation (``execution.simulation`` and the
+  ``sim_*`` modules) or by recorded snapshots (``execution.replay``).
 """

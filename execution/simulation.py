@@ -21,6 +21,7 @@ from typing import Any, Final
 
 from execution import sim_snapshots as shapes
 from execution.sim_account import Account
+from execution.sim_expectancy import expectancy_state
 from execution.sim_market import Market
 from execution.sim_router import maker_first_policy, route_order, stats_of
 from execution.snapshots import StateSnapshots
@@ -97,7 +98,7 @@ class Simulation:
             positions=shapes.positions_state(view),
             router=shapes.router_health(view),
             risk=shapes.risk_snapshot(view, health),
-            expectancy=shapes.expectancy_state(view),
+            expectancy=expectancy_state(view),
         )
 
     def _view(self, now_ts: float, cache_ts: float, stale: dict[str, str]) -> shapes.SimView:
