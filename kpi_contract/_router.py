@@ -124,14 +124,15 @@ def maker_first(router: object) -> Outcome:
 
 
 def _summary_maker_first(summary: object) -> Outcome:
-    count = parse_number(dig(summary, "count"))
-    if not count.ok:
-        return count
-    if count.value <= 0:
-        return MISSING if count.value == 0 else OUT_OF_RANGE
+    """``maker_first_enabled / count >= 0.5``; a count of 0 is no data (fall through)."""
     enabled = parse_number(dig(summary, "maker_first_enabled"))
     if not enabled.ok:
         return enabled
+    count = parse_number(dig(summary, "count"))
+    if not count.ok:
+        return INVALID  # an enabled count with no usable total cannot be a ratio
+    if count.value == 0:
+        return MISSING
     if not 0 <= enabled.value <= count.value:
         return OUT_OF_RANGE
     return found(enabled.value / count.value >= 0.5)

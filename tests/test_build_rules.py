@@ -280,6 +280,9 @@ def test_policy_quality_is_the_worst_label(router: Any, risk: Any, expected: Any
                          entry(maker_first=False), entry(maker_first=True)]}, (False, None)),
         ({"per_symbol": [entry(maker_first="yes")]}, (None, "invalid")),
         ({"summary": {"count": 3}}, (None, "missing")),
+        ({"summary": {"count": "three"}}, (None, "missing")),
+        ({"summary": {"count": "three", "maker_first_enabled": 2}}, (None, "invalid")),
+        ({"summary": {"count": 2, "maker_first_enabled": 3}}, (None, "out_of_range")),
     ],
 )
 def test_maker_first_summary_ratio_then_entry_majority(router: Any, expected: Any) -> None:
