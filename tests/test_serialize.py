@@ -20,10 +20,10 @@ def example() -> dict[str, Any]:
     return copy.deepcopy(load_schema()["examples"][0])
 
 
-def test_dump_is_indented_utf8_with_trailing_newline() -> None:
-    """Two-space indent, non-ASCII kept as UTF-8 (not escaped), exactly one trailing newline."""
+def test_dump_is_compact_utf8_with_trailing_newline() -> None:
+    """Compact separators, non-ASCII kept as UTF-8 (not escaped), exactly one trailing newline."""
     data = dump_document({"name": "é", "n": [1]})
-    assert data == '{\n  "name": "é",\n  "n": [\n    1\n  ]\n}\n'.encode()
+    assert data == '{"name":"é","n":[1]}\n'.encode()
 
 
 def test_dump_keeps_mapping_order_instead_of_sorting() -> None:

@@ -254,11 +254,11 @@ def test_target_that_is_a_directory_fails_cleanly(tmp_path: Path) -> None:
 
 
 def test_write_json_serialises_with_the_shared_format(tmp_path: Path) -> None:
-    """write_json writes dump_document's bytes: indented, ordered, trailing newline."""
+    """write_json writes dump_document's bytes: compact, ordered, trailing newline."""
     result = write_json(tmp_path / "positions.json", [{"symbol": "BTCUSDT", "qty": 0.0}])
     assert result.ok
     assert (tmp_path / "positions.json").read_bytes() == (
-        b'[\n  {\n    "symbol": "BTCUSDT",\n    "qty": 0.0\n  }\n]\n'
+        b'[{"symbol":"BTCUSDT","qty":0.0}]\n'
     )
 
 
