@@ -70,7 +70,7 @@ def dig(raw: object, *keys: str) -> object:
     """
     node: Any = raw
     for key in keys:
-        if not _is_mapping(node):
+        if type(node) is not dict and not isinstance(node, Mapping):  # exact type first: cheap
             return None
         node = node.get(key)
     return node
@@ -89,6 +89,8 @@ def items_of(raw: object) -> list[object]:
 
 def parse_number(raw: object) -> Outcome:
     """A finite float from an int, a float or a numeric string (never from a bool)."""
+    if type(raw) is float:  # the common case, checked first
+        return Outcome(raw) if math.isfinite(raw) else INVALID
     if raw is None:
         return MISSING
     if isinstance(raw, bool):
