@@ -1,0 +1,50 @@
+"""Every rule id the review can report, with its usual bump and what it means.
+
+Rule ids are stable: CI and people may match on them. The bump of a finding can differ from the
+usual one only for ``property.added.optional`` (major when the object was open).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from kpi_contract.review.bump import Bump
+
+
+class Rule(NamedTuple):
+    """A rule's usual bump and its one-line meaning."""
+
+    bump: Bump
+    summary: str
+
+
+RULES: dict[str, Rule] = {
+    "annotation.changed": Rule(Bump.PATCH, "title, description, examples, $comment, default..."),
+    "unit.changed": Rule(Bump.MAJOR, "x-unit added, removed or changed"),
+    "property.added.optional": Rule(Bump.MINOR, "optional field added to a closed object"),
+    "property.added.required": Rule(Bump.MAJOR, "required field added"),
+    "property.removed.optional": Rule(Bump.MAJOR, "optional field removed (or renamed)"),
+    "property.removed.required": Rule(Bump.MAJOR, "required field removed (or renamed)"),
+    "required.added": Rule(Bump.MAJOR, "optional field made required"),
+    "required.removed": Rule(Bump.MAJOR, "required field made optional"),
+    "type.widened": Rule(Bump.MAJOR, "a non-null type added"),
+    "type.narrowed": Rule(Bump.MAJOR, "a non-null type removed"),
+    "nullable.added": Rule(Bump.MAJOR, "null allowed where it was not"),
+    "nullable.removed": Rule(Bump.MAJOR, "null no longer allowed"),
+    "enum.value_added": Rule(Bump.MAJOR, "a value added to a closed vocabulary"),
+    "enum.value_removed": Rule(Bump.MAJOR, "a value removed from a closed vocabulary"),
+    "enum.added": Rule(Bump.MAJOR, "a closed vocabulary introduced"),
+    "enum.removed": Rule(Bump.MAJOR, "a closed vocabulary dropped"),
+    "bound.tightened": Rule(Bump.MAJOR, "minimum/maximum/length/size/multipleOf narrowed"),
+    "bound.relaxed": Rule(Bump.MAJOR, "minimum/maximum/length/size/multipleOf widened"),
+    "bound.changed": Rule(Bump.MAJOR, "multipleOf changed to an incomparable step"),
+    "format.added": Rule(Bump.MAJOR, "format added"),
+    "format.removed": Rule(Bump.MAJOR, "format removed"),
+    "format.changed": Rule(Bump.MAJOR, "format changed"),
+    "pattern.added": Rule(Bump.MAJOR, "pattern added"),
+    "pattern.removed": Rule(Bump.MAJOR, "pattern removed"),
+    "pattern.changed": Rule(Bump.MAJOR, "pattern changed"),
+    "additional_properties.opened": Rule(Bump.MAJOR, "a closed object opened"),
+    "additional_properties.closed": Rule(Bump.MAJOR, "an open object closed"),
+    "unclassified": Rule(Bump.MAJOR, "any other change: counted as breaking"),
+}

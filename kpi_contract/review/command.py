@@ -1,0 +1,98 @@
+"""The ``review`` subcommand: ``kpi-contract review [OLD NEW] [--format markdown|json]``.
+
+Without files it reviews the newest frozen release against the current schema of ``--root``.
+``--gate`` runs the whole CI gate on ``--root`` instead. Exit codes: 0 the declared version
+satisfies the changes (or the gate passes), 1 it does not (or the tool contradicted itself),
+2 usage errors, each as one ``FILE::$.json.path: message`` line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from kpi_contract.errors import KpiContractError
+from kpi_contract.review.gate import run_gate
+from kpi_contract.review.loading import load_schema_file
+from kpi_contract.review.releases import default_pair, display
+from kpi_contract.review.render_json import render_json
+from kpi_contract.review.render_markdown import render_markdown
+from kpi_contract.review.review import review_pair
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+HELP = "review a schema change: findings, witnesses, required against declared bump"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add the review's arguments to a parser and make :func:`run` its handler."""
+    parser.add_argument(
+        "schemas", nargs="*", metavar="SCHEMA",
+        help="OLD NEW schema files (default: the newest release in schemas/releases against "
+             "the current schemas/kpis_vN.schema.json)",
+    )
+    parser.add_argument("--format", choices=("markdown", "json"), default="markdown",
+                        help="markdown for reviewers (default), json for CI")
+    parser.add_argument("--root", default=".", metavar="DIR",
+                        help="repository root for the default pair and --gate (default: .)")
+    parser.add_argument("--gate", action="store_true",
+                        help="run the whole CI gate on --root instead of one review")
+    parser.set_defaults(func=run)
+
+
+def register(subparsers: argparse._SubParsersAction[Any]) -> None:
+    """Add the ``review`` subcommand to a ``kpi-contract`` subparsers object."""
+    parser = subparsers.add_parser("review", help=HELP, description=HELP)
+    configure(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the review (or the gate); print the report; return the exit code."""
+    try:
+        if args.gate:
+            return _gate(Path(args.root), args.format)
+        return _review(args)
+    except KpiContractError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _review(args: argparse.Namespace) -> int:
+    root = Path(args.root)
+    if len(args.schemas) == 2:
+        old_path, new_path = (Path(p) for p in args.schemas)
+        old = load_schema_file(old_path, args.schemas[0])
+        new = load_schema_file(new_path, args.schemas[1])
+    elif not args.schemas:
+        old_path, new_path = default_pair(root)
+        old = load_schema_file(old_path, display(old_path, root))
+        new = load_schema_file(new_path, display(new_path, root))
+    else:
+        print("kpi-contract review: error: give both OLD and NEW schema files, or neither",
+              file=sys.stderr)
+        return EXIT_USAGE
+    result = review_pair(old, new)
+    text = render_json(result) if args.format == "json" else render_markdown(result)
+    sys.stdout.write(text)
+    return result.exit_code
+
+
+def _gate(root: Path, output: str) -> int:
+    if not root.is_dir():
+        print(f"{root}::$: not a directory", file=sys.stderr)
+        return EXIT_USAGE
+    failures = run_gate(root)
+    if output == "json":
+        document = {
+            "status": "fail" if failures else "ok",
+            "failures": [{"check": f.check, "message": f.message} for f in failures],
+        }
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+    elif failures:
+        for failure in failures:
+            print(f"gate: {failure}")
+    else:
+        print(f"gate: passed ({root})")
+    return EXIT_FAIL if failures else EXIT_OK

@@ -1,0 +1,88 @@
+"""Which JSON Schema 2020-12 keywords are annotations, and which apply to which instance types."""
+
+from __future__ import annotations
+
+from typing import Any
+
+Node = dict[str, Any]
+"""A schema in normal form (always an object; ``false`` is ``{"not": {}}``)."""
+
+ANNOTATIONS = frozenset({
+    "title", "description", "examples", "$comment", "default", "deprecated", "readOnly",
+    "writeOnly", "contentMediaType", "contentEncoding",
+})
+UNIT = "x-unit"
+SHADOWED = "x-review-shadowed"
+"""Annotations hidden behind a sibling of ``$ref`` or a parent of merged ``anyOf`` branches."""
+RECURSIVE = "x-review-recursive-ref"
+"""Stands for a ``$ref`` back into a schema that is being resolved (a cycle)."""
+
+TYPE_KEYWORDS: dict[str, frozenset[str]] = {
+    "number": frozenset({
+        "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
+    }),
+    "string": frozenset({"minLength", "maxLength", "pattern", "format"}),
+    "object": frozenset({
+        "properties", "required", "additionalProperties", "patternProperties", "propertyNames",
+        "minProperties", "maxProperties", "dependentRequired", "dependentSchemas",
+        "unevaluatedProperties",
+    }),
+    "array": frozenset({
+        "items", "prefixItems", "contains", "minContains", "maxContains", "minItems", "maxItems",
+        "uniqueItems", "unevaluatedItems",
+    }),
+}
+KEYWORD_GROUP = {kw: group for group, kws in TYPE_KEYWORDS.items() for kw in kws}
+ALL_TYPES = frozenset({"array", "boolean", "null", "number", "object", "string"})
+"""Every JSON type (``integer`` is part of ``number``)."""
+
+SCHEMA_MAPS = frozenset({"properties", "patternProperties", "dependentSchemas"})
+SCHEMA_ONE = frozenset({
+    "additionalProperties", "propertyNames", "items", "contains", "not", "if", "then", "else",
+    "unevaluatedItems", "unevaluatedProperties", "contentSchema",
+})
+SCHEMA_LISTS = frozenset({"prefixItems", "allOf", "anyOf", "oneOf"})
+UNEVALUATED = frozenset({"unevaluatedItems", "unevaluatedProperties"})
+FALSE: Node = {"not": {}}
+
+
+def is_annotation(keyword: str) -> bool:
+    """Annotation keywords (and ``x-`` extensions, the unit among them) never reject a payload."""
+    return keyword in ANNOTATIONS or (keyword.startswith("x-") and keyword != RECURSIVE)
+
+
+def assertion_part(node: Node) -> Node:
+    """The node without its annotations: what decides validity."""
+    return {k: v for k, v in node.items() if not is_annotation(k)}
+
+
+def annotation_part(node: Node) -> Node:
+    """The node's annotations only."""
+    return {k: v for k, v in node.items() if is_annotation(k)}
+
+
+def base_type(name: str) -> str:
+    """``integer`` counts as ``number``; every other type name is itself."""
+    return "number" if name == "integer" else name
+
+
+def types_of(node: Node) -> frozenset[str]:
+    """The JSON types a node admits at most (``integer`` reported as ``integer``)."""
+    if node == FALSE:
+        return frozenset()
+    declared = node.get("type")
+    if declared is None:
+        return ALL_TYPES
+    return frozenset([declared] if isinstance(declared, str) else declared)
+
+
+def admits(types: frozenset[str], name: str) -> bool:
+    """Whether a type set admits (some) values of type ``name``."""
+    if name == "integer":
+        return bool(types & {"integer", "number"})
+    return name in types or (name == "number" and "integer" in types)
+
+
+def covers(types: frozenset[str], name: str) -> bool:
+    """Whether a type set admits every value of type ``name``."""
+    return name in types or (name == "integer" and "number" in types)

@@ -1,0 +1,156 @@
+"""Evidence: witnesses for each finding, and the sampling check that keeps the rules honest.
+
+For a finding that claims a break, payloads mutated at its instance path are screened for one
+valid under one schema and rejected by the other; the first that the reference validator
+confirms, and whose rejection involves the changed keyword at the finding's location, is its
+witness. Independently, every instance path of both schemas is sampled the same way: a payload
+whose rejection no finding explains (same direction, related location, matching keyword) is a
+contradiction between the rules and the validators, reported as a tool error.
+"""
+
+from __future__ import annotations
+
+from kpi_contract.review.finding import Direction, Evidence, Finding, Witness
+from kpi_contract.review.mutate import Mutation
+from kpi_contract.review.paths import ConcretePath, related, render_path
+from kpi_contract.review.reference import Rejection
+from kpi_contract.review.sampling import Base, Sampler, Side
+
+_MEMBER_KEYWORDS = frozenset({
+    "required", "additionalProperties", "propertyNames", "unevaluatedProperties",
+    "dependentRequired",
+})
+_OPEN_KEYWORDS = frozenset({"additionalProperties", "unevaluatedProperties"})
+_SUMMARY_KEYWORDS = frozenset({"anyOf", "oneOf", "allOf", "not", "if", "then", "else", "$ref"})
+_PAIRS = {
+    "minimum": "exclusiveMinimum", "exclusiveMinimum": "minimum",
+    "maximum": "exclusiveMaximum", "exclusiveMaximum": "maximum",
+}
+_TYPE_KEYWORDS = frozenset({"type", "enum", "const", "propertyNames"})
+MAX_CONTRADICTIONS = 5
+
+
+def explains(finding: Finding, error: Rejection) -> bool:
+    """Whether a rejection is what ``finding`` is about.
+
+    An error of a combinator (``anyOf`` ...) summarises errors below it: any finding at or below
+    its location explains it. Otherwise the error must sit at the finding's location (or at the
+    object holding it) and come from the keyword the rule is about.
+    """
+    path, location = finding.path, error.location
+    if not related(path, location):
+        return False
+    if error.keyword in _SUMMARY_KEYWORDS and len(path) >= len(location):
+        return True
+    keyword = finding.pointer.rsplit("/", 1)[-1]
+    if finding.rule == "unclassified":
+        return keyword == error.keyword or keyword in error.via
+    near = len(location) in (len(path) - 1, len(path))
+    rule = finding.rule
+    if rule.startswith("property."):
+        return (near and error.keyword in _MEMBER_KEYWORDS) or len(location) >= len(path)
+    if rule.startswith("required."):
+        return near and error.keyword == "required"
+    if rule.startswith("additional_properties."):
+        return near and error.keyword in _OPEN_KEYWORDS
+    wanted = {keyword, _PAIRS.get(keyword, keyword)}
+    if rule.startswith(("type.", "nullable.", "enum.")):
+        wanted |= _TYPE_KEYWORDS
+    return near and error.keyword in wanted
+
+
+def witnesses(sampler: Sampler, finding: Finding) -> tuple[Witness, ...]:
+    """Checked witnesses for every direction the finding claims (where one can be found)."""
+    if finding.evidence is not Evidence.VALIDATION or not finding.breaks:
+        return ()
+    found: dict[Direction, Witness] = {}
+    for base, mutation in sampler.payloads(finding.path):
+        direction = _screen(sampler, mutation)
+        if direction is None or direction not in finding.breaks or direction in found:
+            continue
+        if not _confirmed(sampler, mutation, direction):
+            continue
+        rejecting = _rejecting(sampler, direction)
+        relevant = [e for e in rejecting.oracle.rejections(mutation.payload)
+                    if explains(finding, e)]
+        if relevant:
+            best = max(relevant, key=lambda e: (e.keyword not in _SUMMARY_KEYWORDS,
+                                                len(e.location)))
+            found[direction] = _witness(sampler, base, mutation, direction,
+                                        error_path=render_path(best.location),
+                                        error_message=best.message)
+        if len(found) == len(finding.breaks):
+            break
+    return tuple(found[d] for d in Direction if d in found)
+
+
+def contradictions(sampler: Sampler, findings: list[Finding]) -> list[str]:
+    """Payloads that tell the schemas apart in a way no finding explains (tool errors)."""
+    claims = {
+        d: [f for f in findings if f.evidence is Evidence.VALIDATION and d in f.breaks]
+        for d in Direction
+    }
+    problems: list[str] = []
+    reported: set[tuple[Direction, ConcretePath, str]] = set()
+    for path in sampler.paths():
+        for base, mutation in sampler.payloads(path):
+            direction = _screen(sampler, mutation)
+            if direction is None:
+                continue
+            rejecting = _rejecting(sampler, direction)
+            unexplained = [
+                e for e in rejecting.oracle.screen_rejections(mutation.payload)
+                if not any(explains(f, e) for f in claims[direction])
+            ]
+            if not unexplained:
+                continue
+            first = unexplained[0]
+            signature = (direction, first.location, first.keyword)
+            if signature in reported or not _confirmed(sampler, mutation, direction):
+                continue
+            reported.add(signature)
+            witness = _witness(sampler, base, mutation, direction,
+                               error_path=render_path(first.location),
+                               error_message=f"{first.keyword}: {first.message}")
+            problems.append(
+                f"sampling contradicts the rules: {witness.made_from} is valid under "
+                f"{witness.valid_under} and rejected by {witness.rejected_by} "
+                f"(at {witness.error_path} by {witness.error_message}), a {direction} break "
+                "that no finding claims"
+            )
+            if len(problems) >= MAX_CONTRADICTIONS:
+                return problems
+    return problems
+
+
+def _screen(sampler: Sampler, mutation: Mutation) -> Direction | None:
+    valid_old = sampler.old.oracle.screen(mutation.payload)
+    valid_new = sampler.new.oracle.screen(mutation.payload)
+    if valid_old == valid_new:
+        return None
+    return Direction.READERS if valid_new else Direction.WRITERS
+
+
+def _rejecting(sampler: Sampler, direction: Direction) -> Side:
+    return sampler.old if direction is Direction.READERS else sampler.new
+
+
+def _accepting(sampler: Sampler, direction: Direction) -> Side:
+    return sampler.new if direction is Direction.READERS else sampler.old
+
+
+def _confirmed(sampler: Sampler, mutation: Mutation, direction: Direction) -> bool:
+    """The reference validator agrees with the screen."""
+    return _accepting(sampler, direction).oracle.valid(mutation.payload) and not _rejecting(
+        sampler, direction).oracle.valid(mutation.payload)
+
+
+def _witness(sampler: Sampler, base: Base, mutation: Mutation, direction: Direction, *,
+             error_path: str, error_message: str) -> Witness:
+    change = "" if mutation.change == "unchanged" else f", with {mutation.change}"
+    return Witness(
+        direction=direction, payload=mutation.payload, made_from=f"{base.label}{change}",
+        valid_under=_accepting(sampler, direction).version,
+        rejected_by=_rejecting(sampler, direction).version,
+        error_path=error_path, error_message=error_message,
+    )
