@@ -295,16 +295,25 @@ def _enum_form(node: Node) -> Node:
     rest = {k: v for k, v in assertion_part(node).items() if k != "enum"}
     values = node["enum"]
     if rest:
-        checker = Draft202012Validator(rest, format_checker=FormatChecker())
-        values = [v for v in values if checker.is_valid(v)]
+        values = [v for v in values if accepts(rest, v)]
     out = annotation_part(node)
     if not values:
         out.update(FALSE)
         return out
     kept = unique_sorted(values)
-    out["enum"] = kept
-    out["type"] = sorted({json_type(v) for v in kept})
+    types = sorted({json_type(v) for v in kept})
+    out["type"] = types
+    if not _whole_domain(kept, types):
+        out["enum"] = kept
     return out
+
+
+def _whole_domain(values: list[Any], types: list[str]) -> bool:
+    """The values are every value of their types (``[true, false, null]`` is just a type)."""
+    domain: dict[str, list[Any]] = {"null": [None], "boolean": [False, True]}
+    if not set(types) <= set(domain):
+        return False
+    return same(sorted(values, key=key), unique_sorted([v for t in types for v in domain[t]]))
 
 
 def _prune(node: Node) -> Node:
@@ -319,6 +328,11 @@ def _prune(node: Node) -> Node:
 def node_key(node: Node) -> str:
     """The canonical text of a normal-form node (equal texts, equal schemas)."""
     return key(node)
+
+
+def accepts(node: Node, value: Any) -> bool:
+    """Whether a normal-form node accepts a value (python-jsonschema, formats checked)."""
+    return bool(Draft202012Validator(node, format_checker=FormatChecker()).is_valid(value))
 
 
 def is_false(node: Node) -> bool:

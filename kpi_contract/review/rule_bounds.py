@@ -32,7 +32,12 @@ class _Bound(NamedTuple):
 
 
 def bound_findings(old: Node, new: Node, site: Site) -> list[Finding]:
-    """``bound.*``, ``format.*`` and ``pattern.*`` for the types both schemas admit."""
+    """``bound.*``, ``format.*`` and ``pattern.*`` for the types both schemas admit.
+
+    A vocabulary (``enum``) on either side already says everything: its rule reports it.
+    """
+    if "enum" in old or "enum" in new:
+        return []
     both = types_of(old) & types_of(new) | {
         t for t in ("number", "integer") if admits(types_of(old), t) and admits(types_of(new), t)
     }

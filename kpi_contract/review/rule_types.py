@@ -6,6 +6,7 @@ from kpi_contract.review.bump import Bump
 from kpi_contract.review.canonical import ABSENT, key
 from kpi_contract.review.finding import READERS, WRITERS, Finding
 from kpi_contract.review.keywords import Node, covers, types_of
+from kpi_contract.review.normalize import accepts
 from kpi_contract.review.site import Site
 
 WIDER = "new payloads may hold values the old schema rejects"
@@ -13,21 +14,25 @@ NARROWER = "payloads valid under the old schema may hold values the new schema r
 
 
 def type_findings(old: Node, new: Node, site: Site) -> list[Finding]:
-    """Enum values added or removed, vocabularies opened or closed, types widened or narrowed."""
+    """Enum values added or removed, vocabularies opened or closed, types widened or narrowed.
+
+    Where a vocabulary appears or disappears, the values one side lists and the other rejects
+    are reported too (``enum.value_added`` / ``enum.value_removed``).
+    """
     old_enum, new_enum = old.get("enum"), new.get("enum")
     if isinstance(old_enum, list) and isinstance(new_enum, list):
         return _enum_values(old_enum, new_enum, site)
-    found: list[Finding] = []
     if isinstance(old_enum, list):
-        found.append(site.finding(
+        return [site.finding(
             "enum.removed", "enum", READERS, Bump.MAJOR,
             f"the closed vocabulary was removed: {WIDER}", old=old_enum,
-        ))
+        ), *_enum_values(old_enum, [v for v in old_enum if accepts(new, v)], site)]
     if isinstance(new_enum, list):
-        found.append(site.finding(
+        return [site.finding(
             "enum.added", "enum", WRITERS, Bump.MAJOR,
             f"a closed vocabulary was introduced: {NARROWER}", new=new_enum,
-        ))
+        ), *_enum_values([v for v in new_enum if accepts(old, v)], new_enum, site)]
+    found: list[Finding] = []
     old_types, new_types = types_of(old), types_of(new)
     added = sorted(t for t in new_types if not covers(old_types, t))
     removed = sorted(t for t in old_types if not covers(new_types, t))

@@ -74,13 +74,25 @@ class Sampler:
         nodes = [schema_at(s.normal, where) for s in (self.new, self.old)]
         return known_keys([n for n in nodes if n is not None])
 
-    def payloads(self, path: InstancePath) -> Iterator[tuple[Base, Mutation]]:
-        """Every mutation of every base at the places ``path`` names, then every base unchanged."""
+    def payloads(self, path: InstancePath, prefer: tuple[Any, ...] = ()
+                 ) -> Iterator[tuple[Base, Mutation]]:
+        """Every mutation of every base at the places ``path`` names, then every base unchanged.
+
+        Values in ``prefer`` are tried first at every place (and the bases, which may already
+        hold them, before any mutation).
+        """
+        def values_at(where: ConcretePath) -> list[Any]:
+            preferred = {key(v) for v in prefer}
+            return [*prefer, *(v for v in self.values_at(where) if key(v) not in preferred)]
+
+        if prefer:
+            for base in self.bases:
+                yield base, Mutation(base.payload, (), "unchanged")
         for base in self.bases:
             for where in expand(base.payload, path, self.keys_at):
                 yield from (
                     (base, m)
-                    for m in mutations(base.payload, where, self.values_at, self.fill,
+                    for m in mutations(base.payload, where, values_at, self.fill,
                                        self.keys_at(where))
                 )
         for base in self.bases:

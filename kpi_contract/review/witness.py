@@ -10,6 +10,9 @@ contradiction between the rules and the validators, reported as a tool error.
 
 from __future__ import annotations
 
+from typing import Any
+
+from kpi_contract.review.canonical import ABSENT
 from kpi_contract.review.finding import Direction, Evidence, Finding, Witness
 from kpi_contract.review.mutate import Mutation
 from kpi_contract.review.paths import ConcretePath, related, render_path
@@ -53,8 +56,10 @@ def explains(finding: Finding, error: Rejection) -> bool:
         return near and error.keyword == "required"
     if rule.startswith("additional_properties."):
         return near and error.keyword in _OPEN_KEYWORDS
+    if rule.startswith("enum.") or keyword == "enum":
+        return near
     wanted = {keyword, _PAIRS.get(keyword, keyword)}
-    if rule.startswith(("type.", "nullable.", "enum.")):
+    if rule.startswith(("type.", "nullable.")):
         wanted |= _TYPE_KEYWORDS
     return near and error.keyword in wanted
 
@@ -64,7 +69,7 @@ def witnesses(sampler: Sampler, finding: Finding) -> tuple[Witness, ...]:
     if finding.evidence is not Evidence.VALIDATION or not finding.breaks:
         return ()
     found: dict[Direction, Witness] = {}
-    for base, mutation in sampler.payloads(finding.path):
+    for base, mutation in sampler.payloads(finding.path, _hints(finding)):
         direction = _screen(sampler, mutation)
         if direction is None or direction not in finding.breaks or direction in found:
             continue
@@ -82,6 +87,14 @@ def witnesses(sampler: Sampler, finding: Finding) -> tuple[Witness, ...]:
         if len(found) == len(finding.breaks):
             break
     return tuple(found[d] for d in Direction if d in found)
+
+
+def _hints(finding: Finding) -> tuple[Any, ...]:
+    """The one value an enum-value finding is about, to try before anything else."""
+    if not finding.pointer.endswith("/enum"):
+        return ()
+    value = finding.new if finding.old is ABSENT else finding.old
+    return () if value is ABSENT or isinstance(value, list) else (value,)
 
 
 def contradictions(sampler: Sampler, findings: list[Finding]) -> list[str]:
