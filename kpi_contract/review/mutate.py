@@ -87,6 +87,18 @@ def expand(payload: Any, path: InstancePath, keys_at: Callable[[ConcretePath], l
     return [where for where, _ in places]
 
 
+def holds(payload: Any, path: InstancePath, value: Any) -> bool:
+    """Whether some place ``path`` names in ``payload`` holds ``value`` (a key, for names)."""
+    for where in expand(payload, path, lambda _: []):
+        found = _get_path(payload, where)
+        if path and path[-1] is Step.PROPERTY_NAMES:
+            if isinstance(found, dict) and isinstance(value, str) and value in found:
+                return True
+        elif (not where or _present(payload, where)) and key(found) == key(value):
+            return True
+    return False
+
+
 def _get(value: Any, part: str | int) -> Any:
     if isinstance(part, int):
         return value[part] if isinstance(value, list) and len(value) > part else None

@@ -14,7 +14,7 @@ from typing import Any
 
 from kpi_contract.review.canonical import ABSENT
 from kpi_contract.review.finding import Direction, Evidence, Finding, Witness
-from kpi_contract.review.mutate import Mutation
+from kpi_contract.review.mutate import Mutation, holds
 from kpi_contract.review.paths import ConcretePath, related, render_path
 from kpi_contract.review.reference import Rejection
 from kpi_contract.review.sampling import Base, Sampler, Side
@@ -69,9 +69,12 @@ def witnesses(sampler: Sampler, finding: Finding) -> tuple[Witness, ...]:
     if finding.evidence is not Evidence.VALIDATION or not finding.breaks:
         return ()
     found: dict[Direction, Witness] = {}
-    for base, mutation in sampler.payloads(finding.path, _hints(finding)):
+    hints = _hints(finding)
+    for base, mutation in sampler.payloads(finding.path, hints):
         direction = _screen(sampler, mutation)
         if direction is None or direction not in finding.breaks or direction in found:
+            continue
+        if hints and not holds(mutation.payload, finding.path, hints[0]):
             continue
         if not _confirmed(sampler, mutation, direction):
             continue
