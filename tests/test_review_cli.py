@@ -1,0 +1,173 @@
+"""The review on the command line, through real subprocesses: exit codes and output shapes.
+
+Both entry points run: ``python -m kpi_contract review`` (the package's command line, once
+kpi_contract/cli.py registers the subcommand) and ``python -m kpi_contract.review``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.test_review_pairs import prop, released, with_version
+
+ROOT = Path(__file__).resolve().parent.parent
+_CLI = ROOT / "kpi_contract" / "cli.py"
+HAS_CLI = _CLI.is_file() and "kpi_contract.review.command" in _CLI.read_text(encoding="utf-8")
+ENTRY_POINTS = [
+    pytest.param(("-m", "kpi_contract", "review"), id="kpi-contract-review",
+                 marks=pytest.mark.skipif(not HAS_CLI, reason="kpi_contract/cli.py does not "
+                                          "register the review subcommand yet")),
+    pytest.param(("-m", "kpi_contract.review"), id="python-m-kpi_contract.review"),
+]
+ERROR_LINE = re.compile(r"^\S+::\$\S*: .+$")
+
+
+def run(entry: tuple[str, ...], *args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """Run the review with captured text output."""
+    return subprocess.run([sys.executable, *entry, *args], cwd=cwd, capture_output=True,
+                          text=True, check=False, timeout=120)
+
+
+def write(path: Path, schema: dict[str, Any]) -> str:
+    """Write a schema file and return its path as text."""
+    path.write_text(json.dumps(schema, indent=2), encoding="utf-8")
+    return str(path)
+
+
+@pytest.fixture
+def pair(tmp_path: Path) -> tuple[str, str]:
+    """The 7.0.0 release and a 7.1.0 that adds an optional field (a correct minor bump)."""
+    new = with_version(released(), "7.1.0")
+    new["$defs"]["Router"]["properties"]["fill_count"] = {"type": ["integer", "null"]}
+    return write(tmp_path / "old.json", released()), write(tmp_path / "new.json", new)
+
+
+@pytest.mark.parametrize("entry", ENTRY_POINTS)
+def test_default_review_of_the_repository_passes(entry: tuple[str, ...]) -> None:
+    """With no files the review compares the newest release with the current schema: exit 0."""
+    result = run(entry)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("### Schema review: 7.0.0 -> 7.0.0\n")
+    assert "**Verdict: pass.**" in result.stdout
+
+
+@pytest.mark.parametrize("entry", ENTRY_POINTS)
+def test_sufficient_bump_exits_0_with_markdown_table(entry: tuple[str, ...],
+                                                     pair: tuple[str, str]) -> None:
+    """A minor bump for an optional field: exit 0, a table row, a witness, nothing on stderr."""
+    result = run(entry, *pair)
+    assert (result.returncode, result.stderr) == (0, "")
+    lines = result.stdout.splitlines()
+    assert lines[0] == "### Schema review: 7.0.0 -> 7.1.0"
+    assert "**Verdict: pass.** Declared bump: **minor** (7.0.0 -> 7.1.0). Required bump: " \
+           "**minor**." in lines
+    header = "| # | rule | schema pointer | payload path | breaks | old | new | bump | why |"
+    assert header in lines
+    row = next(line for line in lines if line.startswith("| 1 |"))
+    assert "`property.added.optional`" in row
+    assert "`/properties/router/properties/fill_count`" in row
+    assert "#### Witnesses" in lines
+
+
+@pytest.mark.parametrize("entry", ENTRY_POINTS)
+def test_json_output_shape(entry: tuple[str, ...], pair: tuple[str, str]) -> None:
+    """``--format json`` prints one JSON document with status, bumps and findings."""
+    result = run(entry, *pair, "--format", "json")
+    assert result.returncode == 0
+    document = json.loads(result.stdout)
+    assert document["status"] == "ok"
+    assert (document["declared_bump"], document["required_bump"]) == ("minor", "minor")
+    assert document["old"] == {"file": pair[0], "version": "7.0.0"}
+    (finding,) = document["findings"]
+    assert finding["rule"] == "property.added.optional"
+    assert finding["breaks"] == ["readers"]
+    assert finding["witnesses"][0]["rejected_by"] == "7.0.0"
+
+
+@pytest.mark.parametrize("entry", ENTRY_POINTS)
+def test_too_small_bump_exits_1(entry: tuple[str, ...], tmp_path: Path) -> None:
+    """A breaking change declared as a minor: exit 1, FAIL, and the way out (kpis_v8)."""
+    new = with_version(released(), "7.1.0")
+    prop(new, "Router", "reject_rate")["maximum"] = 0.5
+    result = run(entry, write(tmp_path / "old.json", released()),
+                 write(tmp_path / "new.json", new))
+    assert result.returncode == 1
+    assert "**Verdict: FAIL.**" in result.stdout
+    assert "- the declared bump minor (7.0.0 -> 7.1.0) is smaller than the required bump " \
+           "major" in result.stdout
+    assert "must become kpis_v8" in result.stdout
+
+
+@pytest.mark.parametrize(("old_version", "new_version", "edit", "message"), [
+    ("7.1.0", "7.0.0", False, "the version goes down (7.1.0 -> 7.0.0)"),
+    ("7.0.0", "7.0.0", True, "the schema changed without a version change"),
+])
+def test_version_problems_exit_1(tmp_path: Path, old_version: str, new_version: str,
+                                 edit: bool, message: str) -> None:
+    """Version down, or a change without a new version: exit 1 with the reason in JSON."""
+    new = with_version(released(), new_version)
+    if edit:
+        new["title"] = "edited"
+    result = run(ENTRY_POINTS[1].values[0],
+                 write(tmp_path / "old.json", with_version(released(), old_version)),
+                 write(tmp_path / "new.json", new), "--format", "json")
+    assert result.returncode == 1
+    document = json.loads(result.stdout)
+    assert document["status"] == "fail"
+    assert any(p.startswith(message) for p in document["problems"])
+
+
+def _usage_cases(tmp_path: Path) -> list[tuple[list[str], str]]:
+    good = write(tmp_path / "good.json", released())
+    (tmp_path / "bad.json").write_text("{not json", encoding="utf-8")
+    not_schema = write(tmp_path / "not_schema.json", {**released(), "type": "objekt"})
+    no_version = write(tmp_path / "no_version.json", {**released(), "$id": "urn:x"})
+    return [
+        ([str(tmp_path / "missing.json"), good],
+         f"{tmp_path / 'missing.json'}::$: cannot read: No such file or directory"),
+        ([good, str(tmp_path / "bad.json")], f"{tmp_path / 'bad.json'}::$: not valid JSON: "),
+        ([good, not_schema], f"{not_schema}::$.type: not a valid 2020-12 schema: "),
+        ([no_version, good], f"{no_version}::$['$id']: schema $id 'urn:x' does not end in a "
+                             "version"),
+        ([good], "kpi-contract review: error: give both OLD and NEW schema files, or neither"),
+    ]
+
+
+@pytest.mark.parametrize("entry", ENTRY_POINTS)
+def test_usage_errors_exit_2_with_one_line_and_no_traceback(entry: tuple[str, ...],
+                                                            tmp_path: Path) -> None:
+    """Missing file, bad JSON, not a schema, no version, one file: exit 2, one line each."""
+    for args, start in _usage_cases(tmp_path):
+        result = run(entry, *args)
+        assert result.returncode == 2, (args, result.stderr)
+        assert result.stdout == ""
+        assert "Traceback" not in result.stderr
+        (line,) = result.stderr.splitlines()
+        assert line.startswith(start), line
+        if "::" in start:
+            assert ERROR_LINE.match(line), line
+
+
+def test_default_review_without_releases_is_a_usage_error(tmp_path: Path) -> None:
+    """``--root`` without frozen releases: exit 2 naming the releases folder."""
+    (tmp_path / "schemas").mkdir()
+    write(tmp_path / "schemas" / "kpis_v7.schema.json", released())
+    result = run(ENTRY_POINTS[1].values[0], "--root", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr == f"{tmp_path / 'schemas' / 'releases'}::$: no frozen release to " \
+                            "compare with\n"
+
+
+@pytest.mark.parametrize("entry", ENTRY_POINTS)
+def test_gate_on_the_repository_passes(entry: tuple[str, ...]) -> None:
+    """``review --gate`` on this repository: exit 0."""
+    result = run(entry, "--gate", "--format", "json")
+    assert result.returncode == 0, result.stdout
+    assert json.loads(result.stdout) == {"status": "ok", "failures": []}

@@ -1,0 +1,114 @@
+"""Normal forms: equivalent spellings of a schema normalise to the same thing, others do not."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator, FormatChecker
+
+from kpi_contract.review import SchemaFileError, schema_doc
+from kpi_contract.review.keywords import RECURSIVE, SHADOWED
+from kpi_contract.review.normalize import normalize
+from tests.test_review_pairs import released, review_of
+
+EQUIVALENT: list[tuple[str, Any, Any]] = [
+    ("type string or list", {"type": "integer"}, {"type": ["integer"]}),
+    ("integer inside number", {"type": ["number", "integer"]}, {"type": "number"}),
+    ("const is a one-value enum", {"const": 1}, {"enum": [1.0]}),
+    ("enum filtered by type", {"enum": ["a", 1], "type": "string"}, {"enum": ["a"]}),
+    ("anyOf of single types", {"anyOf": [{"type": "string"}, {"type": "null"}]},
+     {"type": ["null", "string"]}),
+    ("disjoint oneOf with keywords", {"oneOf": [{"type": "number", "minimum": 0},
+                                                {"type": "null"}]},
+     {"type": ["number", "null"], "minimum": 0}),
+    ("allOf of independent parts", {"allOf": [{"type": "object"}, {"required": ["a"]}]},
+     {"type": "object", "required": ["a"]}),
+    ("allOf repeating a keyword", {"minimum": 0, "allOf": [{"minimum": 0}]}, {"minimum": 0}),
+    ("inapplicable keyword dropped", {"type": "string", "minimum": 3}, {"type": "string"}),
+    ("defaults dropped", {"additionalProperties": True, "required": [], "minLength": 0}, {}),
+    ("local $ref", {"$defs": {"A": {"type": "string"}}, "$ref": "#/$defs/A"},
+     {"type": "string"}),
+    ("$ref through definitions", {"definitions": {"A": {"type": "string"}},
+                                  "properties": {"a": {"$ref": "#/definitions/A"}}},
+     {"properties": {"a": {"type": "string"}}}),
+    ("finite types as an enum", {"type": ["boolean", "null"]}, {"enum": [True, False, None]}),
+    ("boolean schemas", {"properties": {"a": True, "b": False}},
+     {"properties": {"a": {}, "b": {"not": {}}}}),
+    ("required is a set", {"required": ["b", "a", "a"]}, {"required": ["a", "b"]}),
+    ("anyOf branches are a set", {"anyOf": [{"type": "string"}, {"minimum": 1}]},
+     {"anyOf": [{"minimum": 1}, {"type": "string"}]}),
+]
+DIFFERENT: list[tuple[str, Any, Any]] = [
+    ("true is not 1", {"enum": [True]}, {"enum": [1]}),
+    ("minimum is not exclusive", {"minimum": 0}, {"exclusiveMinimum": 0}),
+    ("overlapping anyOf stays", {"anyOf": [{"type": "number"}, {"minimum": 1}]},
+     {"type": "number"}),
+    ("interacting allOf stays", {"allOf": [{"additionalProperties": False}],
+                                 "properties": {"a": {}}},
+     {"additionalProperties": False, "properties": {"a": {}}}),
+]
+
+
+@pytest.mark.parametrize(("name", "left", "right"), EQUIVALENT, ids=[e[0] for e in EQUIVALENT])
+def test_equivalent_spellings_share_a_normal_form(name: str, left: Any, right: Any) -> None:
+    """Spellings with the same meaning normalise identically."""
+    assert normalize(left) == normalize(right), name
+
+
+@pytest.mark.parametrize(("name", "left", "right"), DIFFERENT, ids=[e[0] for e in DIFFERENT])
+def test_different_meanings_keep_different_normal_forms(name: str, left: Any, right: Any
+                                                        ) -> None:
+    """Spellings that mean (or may mean) different things are not merged."""
+    assert json.dumps(normalize(left), sort_keys=True) != json.dumps(normalize(right),
+                                                                      sort_keys=True), name
+
+
+def test_ref_sibling_annotations_win_and_the_target_ones_are_kept_as_shadowed() -> None:
+    """``{"$ref": X, "description": D}`` shows D; X's own description is kept aside."""
+    schema = {"$defs": {"A": {"type": "string", "description": "target"}},
+              "properties": {"a": {"$ref": "#/$defs/A", "description": "sibling"}}}
+    node = normalize(schema)["properties"]["a"]
+    assert node["description"] == "sibling"
+    assert node[SHADOWED] == {"description": ["target"]}
+
+
+def test_recursive_schema_normalises_and_reviews_without_looping() -> None:
+    """A ``$ref`` cycle becomes a marker; the schema reviewed against itself finds nothing."""
+    tree = {"$id": "urn:x:kpis_v7:7.0.0", "$defs": {"T": {
+        "type": "object", "properties": {"child": {"$ref": "#/$defs/T"}}}},
+        "$ref": "#/$defs/T"}
+    node = normalize(tree)
+    assert node["properties"]["child"] == {RECURSIVE: "/$defs/T"}
+    assert review_of(tree, tree).findings == ()
+
+
+@pytest.mark.parametrize(("ref", "message"), [
+    ("https://example.com/other.json", "does not point into this document"),
+    ("#/$defs/Missing", "points nowhere"),
+    ("#anchor", "only JSON-pointer fragments"),
+])
+def test_unsupported_refs_are_usage_errors_naming_the_place(ref: str, message: str) -> None:
+    """A ``$ref`` the review cannot inline is a one-line error naming the file and the path."""
+    schema = {"$id": "urn:kpi-contract:kpis_v7:7.0.0", "properties": {"a": {"$ref": ref}}}
+    with pytest.raises(SchemaFileError) as caught:
+        schema_doc(schema, "bad.json")
+    assert str(caught.value).startswith("bad.json::$.properties.a['$ref']: ")
+    assert message in str(caught.value)
+
+
+def test_normal_form_of_the_release_is_a_schema_that_agrees_with_it() -> None:
+    """The normal form of 7.0.0 is a valid schema accepting and rejecting as the original does."""
+    original = released()
+    normal = normalize(original)
+    Draft202012Validator.check_schema(normal)
+    checks = [Draft202012Validator(s, format_checker=FormatChecker()) for s in (original, normal)]
+    example = original["examples"][0]
+    broken = json.loads(json.dumps(example))
+    broken["risk"]["dd_state"]["state"] = "calm"
+    extra = json.loads(json.dumps(example))
+    extra["nulls"]["nav.nav_total"] = "stale"
+    for payload, valid in ((example, True), (original["examples"][1], True), (broken, False),
+                           (extra, False)):
+        assert [c.is_valid(payload) for c in checks] == [valid, valid]
