@@ -37,6 +37,9 @@ EQUIVALENT: list[tuple[str, Any, Any]] = [
     ("boolean schemas", {"properties": {"a": True, "b": False}},
      {"properties": {"a": {}, "b": {"not": {}}}}),
     ("required is a set", {"required": ["b", "a", "a"]}, {"required": ["a", "b"]}),
+    ("the 2020-12 dialect said or not", {"$schema": "https://json-schema.org/draft/2020-12/"
+                                                    "schema", "type": "object"},
+     {"type": "object"}),
     ("anyOf branches are a set", {"anyOf": [{"type": "string"}, {"minimum": 1}]},
      {"anyOf": [{"minimum": 1}, {"type": "string"}]}),
 ]

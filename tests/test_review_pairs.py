@@ -282,7 +282,12 @@ PAIRS = [
          {("unit.changed", p("nav", "nav_age_s", "x-unit"))}, Bump.MAJOR),
     Pair("unit added", _set(lambda s: prop(s, "Performance", "sharpe_state"), "x-unit", "1"),
          {("unit.changed", p("performance", "sharpe_state", "x-unit"))}, Bump.MAJOR),
+    Pair("extension annotation", _set(lambda s: prop(s, "Nav", "nav_total"), "x-panel", "NAV"),
+         {("annotation.changed", p("nav", "nav_total", "x-panel"))}, Bump.PATCH),
     # --- unclassified ----------------------------------------------------------------------------
+    Pair("unknown keyword", _set(lambda s: prop(s, "Nav", "nav_total"), "precision", 2),
+         {("unclassified", p("nav", "nav_total", "precision"))}, Bump.MAJOR,
+         unwitnessed={("unclassified", Direction.READERS), ("unclassified", Direction.WRITERS)}),
     Pair("not added", _set(lambda s: defs(s, "Router"), "not", {"required": ["zzz"]}),
          {("unclassified", p("router", "not"))}, Bump.MAJOR,
          unwitnessed={("unclassified", Direction.READERS), ("unclassified", Direction.WRITERS)}),

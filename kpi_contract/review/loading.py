@@ -17,11 +17,10 @@ from jsonschema.exceptions import SchemaError
 
 from kpi_contract.errors import KpiContractError
 from kpi_contract.review.keywords import Node
-from kpi_contract.review.normalize import UnsupportedSchemaError, normalize
+from kpi_contract.review.normalize import DIALECT, UnsupportedSchemaError, normalize
 from kpi_contract.review.paths import pointer_tokens, render_path
 from kpi_contract.schema import parse_version, version_of
 
-DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _FAMILY = re.compile(r"kpis_v(\d+)(?::|$)")
 
 

@@ -49,6 +49,7 @@ _DEFAULTS: dict[str, Any] = {
     "minItems": 0, "minProperties": 0, "uniqueItems": False, "allOf": [],
 }
 _CONTAINERS = frozenset({"$defs", "definitions"})
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
 class UnsupportedSchemaError(Exception):
@@ -61,9 +62,15 @@ class UnsupportedSchemaError(Exception):
 
 
 def normalize(document: Any) -> Node:
-    """The normal form of a whole schema document (its root ``$id`` left out)."""
+    """The normal form of a whole schema document (its root ``$id`` left out).
+
+    ``$schema`` naming draft 2020-12 is dropped too: it is the only dialect the review reads, so
+    saying it or not means the same.
+    """
     node = _Normalizer(document).node(document, [])
     node.pop("$id", None)
+    if node.get("$schema") == DIALECT:
+        del node["$schema"]
     return node
 
 
@@ -323,11 +330,6 @@ def _prune(node: Node) -> Node:
             for name in names:
                 node.pop(name, None)
     return node
-
-
-def node_key(node: Node) -> str:
-    """The canonical text of a normal-form node (equal texts, equal schemas)."""
-    return key(node)
 
 
 def accepts(node: Node, value: Any) -> bool:
