@@ -2,6 +2,26 @@
 
 Rule ids are stable: CI and people may match on them. The bump of a finding can differ from the
 usual one only for ``property.added.optional`` (major when the object was open).
+
+Decisions under SPEC section 8 (closed writer schema, tolerant readers, full compatibility within
+a major), where the policy leaves room:
+
+- ``property.added.optional`` is a minor only in a closed object: old payloads never carried the
+  key, tolerant old readers ignore it, new readers read it as null in old payloads. In an open
+  object stored payloads may already hold the key with other values: major.
+- ``required.removed`` (required made optional) is a major: readers built on the old release rely
+  on the key (its generated model has no default, so it rejects a payload without it), and
+  kpis_v7 promises every key is always present. ``required.added`` breaks stored payloads.
+- ``property.removed.*`` is a major even for an optional field: readers lose data they may use,
+  and the closed new schema rejects stored payloads that carry it. A rename is a removal plus an
+  addition.
+- Adding a key to the ``nulls`` vocabulary (``propertyNames``) is ``enum.value_added``: a major.
+  So a new nullable KPI inside 7.x needs a major unless that vocabulary is opened (in kpis_v8).
+- ``format`` and ``pattern`` changes claim both directions (whether one pattern contains the
+  other is not decided); the witnesses show which direction really breaks, and a direction
+  without one is listed as "no witness found".
+- A changed unit (``x-unit``) breaks both directions by meaning; no payload can show it.
+- Anything no rule owns is ``unclassified``: major, never passed silently.
 """
 
 from __future__ import annotations
