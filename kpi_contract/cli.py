@@ -1,0 +1,200 @@
+"""The ``kpi-contract`` command line: validate, build, schema, review.
+
+This is the one place where errors become messages and exit codes:
+
+- 0: success;
+- 1: a document is invalid (``validate``), or the declared schema bump is too small (``review``);
+- 2: usage or I/O error (unknown option, missing file, unreadable or non-JSON input).
+
+Every error is one line, ``FILE::$.json.path: message``, on stderr; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from kpi_contract.build import build_kpis_v7
+from kpi_contract.errors import KpiContractError, StateFileError, Violation
+from kpi_contract.publish import publish_kpis
+from kpi_contract.review.command import register as register_review
+from kpi_contract.schema import SCHEMA_VERSION, schema_path
+from kpi_contract.serialize import dump_document, model_document
+from kpi_contract.validation import validate_bytes
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors in one line (exit 2) instead of usage + error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise StateFileError(str(path), f"cannot read: {exc.strerror or exc}") from exc
+
+
+def _read_json(path: Path) -> Any:
+    data = _read_bytes(path)
+    try:
+        return json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise StateFileError(str(path), f"not valid JSON: {exc}") from exc
+
+
+# --- validate ----------------------------------------------------------------------------------
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    results: list[dict[str, Any]] = []
+    worst = EXIT_OK
+    for name in args.files:
+        try:
+            violations = validate_bytes(_read_bytes(Path(name)))
+        except StateFileError as exc:
+            results.append({"filename": name, "status": "error",
+                            "errors": [{"path": "$", "message": str(exc).split(": ", 1)[1]}]})
+            print(exc, file=sys.stderr)
+            worst = EXIT_USAGE
+            continue
+        results.append(_validation_result(name, violations))
+        for violation in violations:
+            print(violation.render(name), file=sys.stderr)
+        if violations and worst == EXIT_OK:
+            worst = EXIT_INVALID
+    if args.format == "json":
+        status = {EXIT_OK: "ok", EXIT_INVALID: "invalid", EXIT_USAGE: "error"}[worst]
+        print(json.dumps({"status": status, "files": results}, indent=2))
+    else:
+        for result in results:
+            if result["status"] == "ok":
+                print(f"{result['filename']}: valid kpis_v7 {SCHEMA_VERSION}")
+    return worst
+
+
+def _validation_result(name: str, violations: list[Violation]) -> dict[str, Any]:
+    return {
+        "filename": name,
+        "status": "invalid" if violations else "ok",
+        "errors": [{"path": v.json_path, "message": v.message} for v in violations],
+    }
+
+
+# --- build -------------------------------------------------------------------------------------
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    if args.fixture is not None:
+        fixture = _read_json(Path(args.fixture))
+        if not isinstance(fixture, dict) or "now_ts" not in fixture:
+            raise StateFileError(args.fixture, "not a snapshot fixture (no now_ts)")
+        _apply_non_finite_fields(fixture)
+        now_ts = fixture["now_ts"] if args.now is None else args.now
+        inputs = [fixture.get(key) for key in ("nav", "risk", "router", "expectancy")]
+    else:
+        now_ts = time.time() if args.now is None else args.now
+        inputs = [None if f is None else _read_json(Path(f))
+                  for f in (args.nav, args.risk, args.router, args.expectancy)]
+    try:
+        kpis = build_kpis_v7(now_ts, *inputs)
+    except (TypeError, ValueError) as exc:
+        where = f"{args.fixture}::$.now_ts" if args.now is None else "kpi-contract build: --now"
+        print(f"{where}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.out is None:
+        sys.stdout.write(dump_document(model_document(kpis)).decode())
+        return EXIT_OK
+    result = publish_kpis(Path(args.out), kpis)
+    if not result.ok:
+        print(result.describe(), file=sys.stderr)
+        return EXIT_INVALID if result.violations else EXIT_USAGE
+    print(f"{args.out}: wrote {result.bytes_written} bytes (kpis_v7 {SCHEMA_VERSION})")
+    return EXIT_OK
+
+
+def _apply_non_finite_fields(fixture: dict[str, Any]) -> None:
+    """Set the fixture's ``_python_nan_fields`` / ``_python_inf_fields`` (JSON cannot hold them)."""
+    targets = [(p, float("nan")) for p in fixture.get("_python_nan_fields") or []]
+    targets += [(p, float(s)) for p, s in (fixture.get("_python_inf_fields") or {}).items()]
+    for dotted, value in targets:
+        *parents, last = str(dotted).split(".")
+        node: Any = fixture
+        for part in parents:
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        node[int(last) if isinstance(node, list) else last] = value
+
+
+# --- schema ------------------------------------------------------------------------------------
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    path = schema_path()
+    if args.path:
+        print(path)
+    else:
+        sys.stdout.write(_read_bytes(path).decode())
+    return EXIT_OK
+
+
+# --- entry point -------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = _Parser(prog="kpi-contract", description="The kpis_v7 KPI contract.")
+    parser.add_argument("--version", action="version", version=f"kpis_v7 schema {SCHEMA_VERSION}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    validate = commands.add_parser("validate", help="validate kpis_v7 files against the schema")
+    validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.add_argument("--format", choices=("text", "json"), default="text")
+    validate.set_defaults(func=_cmd_validate)
+
+    build = commands.add_parser("build", help="build a kpis_v7 payload from snapshot files")
+    source = build.add_mutually_exclusive_group()
+    source.add_argument("--fixture", metavar="FILE", help="a snapshot fixture file")
+    source.add_argument("--nav", metavar="FILE", help="nav.json or a nav_health snapshot")
+    build.add_argument("--risk", metavar="FILE", help="risk_snapshot.json")
+    build.add_argument("--router", metavar="FILE", help="router_health.json")
+    build.add_argument("--expectancy", metavar="FILE", help="expectancy_v6.json")
+    build.add_argument("--now", type=float, metavar="EPOCH_S",
+                       help="build time (default: the fixture's now_ts, else the current time)")
+    build.add_argument("--out", metavar="FILE", help="publish to FILE (validated atomic write) "
+                       "instead of printing to stdout")
+    build.set_defaults(func=_cmd_build)
+
+    schema = commands.add_parser("schema", help="print the kpis_v7 schema (or its path)")
+    schema.add_argument("--path", action="store_true", help="print the file's path instead")
+    schema.set_defaults(func=_cmd_schema)
+
+    register_review(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    args = build_parser().parse_args(argv)
+    if args.command == "build" and args.fixture is not None and any(
+        (args.risk, args.router, args.expectancy)
+    ):
+        print("kpi-contract build: error: --fixture cannot be combined with snapshot files",
+              file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        code: int = args.func(args)
+    except KpiContractError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        return EXIT_OK
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,181 @@
+"""The command line through real subprocesses: output shapes, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import re
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kpi_contract.schema import SCHEMA_FILENAME
+from tests.cli_helpers import ROOT, run_cli
+from tests.snapshot_fixtures import FIXTURE_FILES
+from tests.test_build_fixtures import assert_payload_equal
+
+FIXTURE = FIXTURE_FILES[0]
+ERROR_LINE = re.compile(r"^\S+::\$[^:]*: .+$")
+
+
+def assert_one_line_errors(stderr: str) -> None:
+    """Every stderr line is a `FILE::$.path: message` line and nothing is a traceback."""
+    assert "Traceback" not in stderr
+    lines = stderr.splitlines()
+    assert lines, "expected an error message"
+    for line in lines:
+        assert ERROR_LINE.match(line), line
+
+
+@pytest.fixture
+def valid_file(tmp_path: Path) -> Path:
+    """A kpis_v7 file published by `build --out`."""
+    out = tmp_path / "kpis_v7.json"
+    assert run_cli("build", "--fixture", str(FIXTURE), "--out", str(out)).returncode == 0
+    return out
+
+
+def test_validate_valid_file_exits_0(valid_file: Path) -> None:
+    """A valid file: exit 0 and a confirmation naming the file."""
+    result = run_cli("validate", str(valid_file))
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"{valid_file}: valid kpis_v7 7.0.0"
+
+
+def test_validate_reports_each_error_with_file_and_json_path(
+    valid_file: Path, tmp_path: Path
+) -> None:
+    """An invalid file: exit 1 and one `FILE::$.json.path: message` line per error."""
+    doc = json.loads(valid_file.read_text())
+    doc["router"]["maker_fill_share"] = 1.5
+    doc["nav"]["extra"] = 1
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc))
+    result = run_cli("validate", str(bad), str(valid_file))
+    assert result.returncode == 1
+    assert_one_line_errors(result.stderr)
+    paths = {line.split("::")[1].split(":")[0] for line in result.stderr.splitlines()}
+    assert paths == {"$.router.maker_fill_share", "$.nav"}
+
+
+@pytest.mark.parametrize("content", [b"{\"nav\": ", b"not json", b'{"x": NaN}', b"\xff\xfe"])
+def test_validate_torn_or_non_json_file_is_invalid(tmp_path: Path, content: bytes) -> None:
+    """A torn, non-JSON or NaN-carrying file is invalid (exit 1) with an error at `$`."""
+    bad = tmp_path / "torn.json"
+    bad.write_bytes(content)
+    result = run_cli("validate", str(bad))
+    assert result.returncode == 1
+    assert_one_line_errors(result.stderr)
+    assert result.stderr.startswith(f"{bad}::$: ")
+
+
+def test_validate_missing_file_is_an_io_error(tmp_path: Path) -> None:
+    """A missing file: exit 2, one line naming it."""
+    missing = tmp_path / "missing.json"
+    result = run_cli("validate", str(missing))
+    assert result.returncode == 2
+    assert_one_line_errors(result.stderr)
+    assert str(missing) in result.stderr
+
+
+def test_validate_json_format_for_ci(valid_file: Path, tmp_path: Path) -> None:
+    """--format json gives {status, files: [{filename, status, errors: [{path, message}]}]}."""
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"schema_version": "8.0.0"}')
+    result = run_cli("validate", "--format", "json", str(valid_file), str(bad))
+    report = json.loads(result.stdout)
+    assert result.returncode == 1
+    assert report["status"] == "invalid"
+    assert [f["status"] for f in report["files"]] == ["ok", "invalid"]
+    assert report["files"][0] == {"filename": str(valid_file), "status": "ok", "errors": []}
+    assert any(e["path"] == "$.schema_version" for e in report["files"][1]["errors"])
+
+
+def test_build_fixture_to_stdout_gives_the_expected_payload() -> None:
+    """`build --fixture` prints exactly the fixture's expected payload."""
+    result = run_cli("build", "--fixture", str(FIXTURE))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.endswith("}\n")
+    assert_payload_equal(json.loads(result.stdout), json.loads(FIXTURE.read_text())["expected"])
+
+
+def test_build_from_snapshot_files(tmp_path: Path) -> None:
+    """`build --nav --risk --router --expectancy --now` reads the four snapshot files."""
+    fixture = json.loads(FIXTURE.read_text())
+    names = {}
+    for key in ("nav", "risk", "router", "expectancy"):
+        names[key] = tmp_path / f"{key}.json"
+        names[key].write_text(json.dumps(fixture[key]))
+    result = run_cli("build", "--nav", str(names["nav"]), "--risk", str(names["risk"]),
+                     "--router", str(names["router"]), "--expectancy", str(names["expectancy"]),
+                     "--now", str(fixture["now_ts"]))
+    assert result.returncode == 0, result.stderr
+    assert_payload_equal(json.loads(result.stdout), fixture["expected"])
+
+
+def test_build_out_publishes_a_readable_valid_file(valid_file: Path) -> None:
+    """`build --out` writes a schema-valid file with mode 0644."""
+    assert stat.S_IMODE(valid_file.stat().st_mode) == 0o644
+    assert run_cli("validate", str(valid_file)).returncode == 0
+
+
+def test_build_out_into_missing_directory_is_an_io_error(tmp_path: Path) -> None:
+    """Publishing into a missing directory: exit 2, one line, nothing created."""
+    out = tmp_path / "no" / "such" / "kpis_v7.json"
+    result = run_cli("build", "--fixture", str(FIXTURE), "--out", str(out))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert str(out.parent) in result.stderr
+    assert not out.parent.exists()
+
+
+@pytest.mark.parametrize("content", [b"{torn", b"\x00\x01"])
+def test_build_with_unparseable_snapshot_file_is_an_io_error(
+    tmp_path: Path, content: bytes
+) -> None:
+    """A snapshot file that is not JSON: exit 2 and a line naming it."""
+    nav = tmp_path / "nav.json"
+    nav.write_bytes(content)
+    result = run_cli("build", "--nav", str(nav), "--now", "1767225600")
+    assert result.returncode == 2
+    assert_one_line_errors(result.stderr)
+    assert result.stderr.startswith(f"{nav}::$: not valid JSON")
+
+
+def test_build_rejects_non_finite_now(tmp_path: Path) -> None:
+    """`--now nan` is a usage error, not a payload."""
+    result = run_cli("build", "--now", "nan")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "finite" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_schema_prints_the_schema_and_its_path() -> None:
+    """`schema` prints the shipped schema; `schema --path` prints where it is."""
+    printed = run_cli("schema")
+    located = run_cli("schema", "--path")
+    assert printed.returncode == located.returncode == 0
+    source = ROOT / "schemas" / SCHEMA_FILENAME
+    assert json.loads(printed.stdout) == json.loads(source.read_text())
+    assert Path(located.stdout.strip()).read_text() == printed.stdout
+
+
+@pytest.mark.parametrize("args", [("bogus",), ("validate",), ("build", "--frobnicate"), ()])
+def test_usage_errors_exit_2_in_one_line(args: tuple[str, ...]) -> None:
+    """Unknown commands and options: exit 2 and a single line, no usage dump, no traceback."""
+    result = run_cli(*args)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_console_script_is_installed() -> None:
+    """The `kpi-contract` console script runs the same command line."""
+    script = Path(sys.executable).parent / "kpi-contract"
+    result = subprocess.run([str(script), "--version"], capture_output=True, text=True,
+                            check=False)
+    assert (result.returncode, result.stdout.strip()) == (0, "kpis_v7 schema 7.0.0")
