@@ -13,7 +13,6 @@ cheap: pydantic's model machinery is only imported by code that builds or reads 
 from __future__ import annotations
 
 import importlib
-import importlib.metadata
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -80,7 +79,10 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     """Import the submodule that defines ``name`` on first access."""
     if name == "__version__":
-        return importlib.metadata.version("kpi-contract")
+        # importlib.metadata costs ~30 ms to import; only __version__ needs it.
+        from importlib.metadata import version  # noqa: PLC0415
+
+        return version("kpi-contract")
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'kpi_contract' has no attribute {name!r}")
