@@ -443,3 +443,46 @@ def test_version_bump_without_changes_passes() -> None:
     """Only the version moved: nothing required, the declared patch is fine."""
     result = review_of(released(), with_version(released(), "7.0.1"))
     assert (result.findings, result.declared, result.ok) == ((), Bump.PATCH, True)
+
+
+def combine(first: Pair, second: Pair) -> tuple[Schema, Schema] | None:
+    """Both pairs' edits on one schema pair (None when the edits collide)."""
+    old, new = released(), released()
+    try:
+        for pair in (first, second):
+            if pair.old_edit is not None:
+                pair.old_edit(old)
+                pair.old_edit(new)
+        for pair in (first, second):
+            pair.edit(new)
+    except (KeyError, ValueError, IndexError):
+        return None
+    return old, new
+
+
+COMBINED = [
+    (a, b) for a, b in ((PAIRS[i], PAIRS[(i * 7 + 3) % len(PAIRS)])
+                        for i in range(0, len(PAIRS), 2))
+    if combine(a, b) is not None
+]
+
+
+@pytest.mark.parametrize(("first", "second"), COMBINED,
+                         ids=[f"{a.name} + {b.name}" for a, b in COMBINED])
+def test_combined_changes_never_contradict_and_witnesses_hold(first: Pair, second: Pair) -> None:
+    """Two changes at once: sampling never contradicts the rules and every witness is real."""
+    schemas = combine(first, second)
+    assert schemas is not None
+    old, new = schemas
+    result = review_of(old, new)
+    assert result.tool_errors == ()
+    assert result.required >= max(RULES[f.rule].bump for f in result.findings) if (
+        result.findings) else result.required is Bump.NONE
+    validators = {"old": _validator(old), "new": _validator(new)}
+    for finding in result.findings:
+        for witness in finding.witnesses:
+            accepting, rejecting = (
+                ("new", "old") if witness.direction is Direction.READERS else ("old", "new")
+            )
+            assert validators[accepting].is_valid(witness.payload)
+            assert not validators[rejecting].is_valid(witness.payload)

@@ -11,6 +11,7 @@ from kpi_contract.review.bump import Bump
 from kpi_contract.review.canonical import ABSENT, same
 from kpi_contract.review.finding import BOTH, Finding
 from kpi_contract.review.keywords import Node, is_annotation
+from kpi_contract.review.normalize import is_false
 from kpi_contract.review.rule_annotations import annotation_findings
 from kpi_contract.review.rule_bounds import HANDLED as BOUND_KEYWORDS
 from kpi_contract.review.rule_bounds import bound_findings
@@ -32,6 +33,8 @@ def _walk(old: Node, new: Node, site: Site) -> list[Finding]:
         return []
     found = annotation_findings(old, new, site)
     found += type_findings(old, new, site)
+    if is_false(old) or is_false(new):
+        return found
     found += bound_findings(old, new, site)
     found += object_findings(old, new, site, _walk)
     for name in sorted(set(old) | set(new)):

@@ -68,7 +68,7 @@ def base_type(name: str) -> str:
 
 def types_of(node: Node) -> frozenset[str]:
     """The JSON types a node admits at most (``integer`` reported as ``integer``)."""
-    if node == FALSE:
+    if assertion_part(node) == FALSE:
         return frozenset()
     declared = node.get("type")
     if declared is None:

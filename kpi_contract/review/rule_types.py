@@ -36,8 +36,8 @@ def type_findings(old: Node, new: Node, site: Site) -> list[Finding]:
     old_types, new_types = types_of(old), types_of(new)
     added = sorted(t for t in new_types if not covers(old_types, t))
     removed = sorted(t for t in old_types if not covers(new_types, t))
-    shown_old = old.get("type", ABSENT)
-    shown_new = new.get("type", ABSENT)
+    shown_old = sorted(old_types) if not old_types or "type" in old else ABSENT
+    shown_new = sorted(new_types) if not new_types or "type" in new else ABSENT
     if "null" in added:
         found.append(site.finding(
             "nullable.added", "type", READERS, Bump.MAJOR,

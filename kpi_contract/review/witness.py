@@ -56,7 +56,7 @@ def explains(finding: Finding, error: Rejection) -> bool:
         return near and error.keyword == "required"
     if rule.startswith("additional_properties."):
         return near and error.keyword in _OPEN_KEYWORDS
-    if rule.startswith("enum.") or keyword == "enum":
+    if rule.startswith("enum.") or keyword == "enum" or [] in (finding.old, finding.new):
         return near
     wanted = {keyword, _PAIRS.get(keyword, keyword)}
     if rule.startswith(("type.", "nullable.")):
