@@ -212,7 +212,10 @@ PAIRS = [
           ("enum.value_removed", p("risk", "dd_state", "state", "enum"))}, Bump.MAJOR),
     Pair("nulls vocabulary grows", lambda s: defs(s, "Nulls")["propertyNames"]["enum"].append(
         "router.fill_count"),
-         {("enum.value_added", p("nulls", "propertyNames/enum"))}, Bump.MAJOR),
+         {("property_name.added", p("nulls", "propertyNames/enum"))}, Bump.MINOR),
+    Pair("nulls vocabulary shrinks", lambda s: defs(s, "Nulls")["propertyNames"]["enum"].remove(
+        "router.reject_rate"),
+         {("enum.value_removed", p("nulls", "propertyNames/enum"))}, Bump.MAJOR),
     Pair("null reason added", lambda s: defs(s, "NullReason")["enum"].append("stale"),
          {("enum.value_added", p("nulls", "additionalProperties/enum"))}, Bump.MAJOR),
     Pair("closed vocabulary introduced",
@@ -304,8 +307,10 @@ PAIRS = [
     Pair("minor release: field added with its nulls entry and docs",
          _all(_add_optional("Router", "fill_count", {"type": ["integer", "null"], "minimum": 0,
                                                      "description": "Fills.", "x-unit": "1"}),
+              lambda s: defs(s, "Nulls")["propertyNames"]["enum"].append("router.fill_count"),
               _set(lambda s: prop(s, "Router", "reject_rate"), "description", "Rejects.")),
          {("property.added.optional", p("router", "fill_count", "")),
+          ("property_name.added", p("nulls", "propertyNames/enum")),
           ("annotation.changed", p("router", "reject_rate", "description"))}, Bump.MINOR),
     Pair("refactor plus a patch", _all(_inline_nav, _reorder, _type_list_as_any_of,
                                        _set(lambda s: s["properties"]["nav"], "title", "NAV")),

@@ -15,8 +15,11 @@ a major), where the policy leaves room:
 - ``property.removed.*`` is a major even for an optional field: readers lose data they may use,
   and the closed new schema rejects stored payloads that carry it. A rename is a removal plus an
   addition.
-- Adding a key to the ``nulls`` vocabulary (``propertyNames``) is ``enum.value_added``: a major.
-  So a new nullable KPI inside 7.x needs a major unless that vocabulary is opened (in kpis_v8).
+- Adding a key to a closed key vocabulary (``propertyNames`` enum, the ``nulls`` keys) is
+  ``property_name.added``: a minor, for the same reasons as ``property.added.optional`` in a
+  closed object (tolerant readers drop unknown keys; old payloads never carry the new one). So a
+  new nullable KPI ships as a 7.x minor: its optional field plus its ``nulls`` key. Removing a
+  key name stays ``enum.value_removed``: a major.
 - ``format`` and ``pattern`` changes claim both directions (whether one pattern contains the
   other is not decided); the witnesses show which direction really breaks, and a direction
   without one is listed as "no witness found".
@@ -42,6 +45,7 @@ RULES: dict[str, Rule] = {
     "annotation.changed": Rule(Bump.PATCH, "title, description, examples, $comment, default..."),
     "unit.changed": Rule(Bump.MAJOR, "x-unit added, removed or changed"),
     "property.added.optional": Rule(Bump.MINOR, "optional field added to a closed object"),
+    "property_name.added": Rule(Bump.MINOR, "key added to a closed key vocabulary"),
     "property.added.required": Rule(Bump.MAJOR, "required field added"),
     "property.removed.optional": Rule(Bump.MAJOR, "optional field removed (or renamed)"),
     "property.removed.required": Rule(Bump.MAJOR, "required field removed (or renamed)"),

@@ -4,6 +4,7 @@ opened, and the sub-schemas of their members (walked recursively)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from kpi_contract.review.bump import Bump
@@ -35,14 +36,32 @@ def object_findings(old: Node, new: Node, site: Site, walk: Walk) -> list[Findin
     if "object" in both:
         found += _properties(old, new, site, walk)
         found += _additional(old, new, site, walk)
-        found += walk(old.get("propertyNames", {}), new.get("propertyNames", {}),
-                      site.child(("propertyNames",), Step.PROPERTY_NAMES))
+        found += _key_vocabulary(walk(old.get("propertyNames", {}), new.get("propertyNames", {}),
+                                      site.child(("propertyNames",), Step.PROPERTY_NAMES)))
         found += _pattern_properties(old, new, site, walk)
     if "array" in both:
         found += walk(old.get("items", {}), new.get("items", {}),
                       site.child(("items",), Step.ANY_ITEM))
         found += _prefix_items(old, new, site, walk)
     return found
+
+
+def _key_vocabulary(findings: list[Finding]) -> list[Finding]:
+    """A name added to a closed key vocabulary (``propertyNames`` enum) is an optional key added.
+
+    It is the map form of ``property.added.optional`` in a closed object: tolerant readers drop
+    keys they do not know (the reader projects ``propertyNames`` vocabularies), and old payloads
+    never carry the new key because the old vocabulary was closed. This is what lets a new
+    nullable KPI (a new ``nulls`` key beside its optional field) ship as a 7.x minor.
+    """
+    return [
+        replace(
+            f, rule="property_name.added", bump=Bump.MINOR,
+            reason=f"{f.new!r} is a new key: tolerant readers drop keys they do not know, and "
+            "old payloads never carry it (the key vocabulary was closed)",
+        ) if f.rule == "enum.value_added" else f
+        for f in findings
+    ]
 
 
 def _closed(extra: Any) -> bool:
