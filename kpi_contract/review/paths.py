@@ -10,10 +10,9 @@ any item of an array, and the property names of an object.
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Sequence
 
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+from kpi_contract.validation import json_path
 
 
 class Step(enum.Enum):
@@ -44,18 +43,16 @@ def pointer_tokens(text: str) -> list[str]:
 
 
 def render_path(path: Sequence[Segment | int]) -> str:
-    """``$.router.reject_rate``, ``$.nulls.*``, ``$.items[*]``, ``$.nulls(keys)``, ``$['a b']``."""
+    """``$.router.reject_rate``, ``$.nulls.*``, ``$.items[*]``, ``$.nulls(keys)``, ``$['a b']``.
+
+    Concrete keys and indexes are written exactly as validation errors write them.
+    """
     out = ["$"]
     for part in path:
         if isinstance(part, Step):
             out.append(part.value if part is not Step.ANY_PROPERTY else ".*")
-        elif isinstance(part, int):
-            out.append(f"[{part}]")
-        elif _IDENTIFIER.match(part):
-            out.append(f".{part}")
         else:
-            escaped = part.replace("\\", "\\\\").replace("'", "\\'")
-            out.append(f"['{escaped}']")
+            out.append(json_path([part]).removeprefix("$"))
     return "".join(out)
 
 
