@@ -3,7 +3,8 @@
 This is the one place where errors become messages and exit codes:
 
 - 0: success;
-- 1: a document is invalid (``validate``), or the declared schema bump is too small (``review``);
+- 1: a document is invalid (``validate``); the declared schema bump is too small, or the review's
+  rules and its sampled witnesses disagree (a tool error) (``review``);
 - 2: usage or I/O error (unknown option, missing file, unreadable or non-JSON input).
 
 Every error is one line, ``FILE::$.json.path: message``, on stderr; never a traceback.
