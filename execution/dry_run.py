@@ -28,7 +28,7 @@ from execution._signals import StopSignal
 from execution.replay import ReplaySource
 from execution.simulation import SimStateError, Simulation
 from execution.snapshots import StateSnapshots
-from execution.state_files import DEFAULT_MIRROR_DIR, DEFAULT_STATE_DIR
+from execution.state_files import add_directory_options
 from execution.state_publish import PublishReport, publish_state
 from execution.sync_state import StateMirror, SyncReport, prepare_mirror
 from kpi_contract.writer import clean_stale_temps
@@ -101,14 +101,7 @@ def _parser() -> argparse.ArgumentParser:
         "--seed", type=int, default=DEFAULT_SEED,
         help=f"simulation seed (default: {DEFAULT_SEED})",
     )
-    parser.add_argument(
-        "--state-dir", type=Path, default=DEFAULT_STATE_DIR,
-        help=f"state directory (default: {DEFAULT_STATE_DIR})",
-    )
-    parser.add_argument(
-        "--mirror-dir", type=Path, default=DEFAULT_MIRROR_DIR,
-        help=f"dashboard mirror directory (default: {DEFAULT_MIRROR_DIR})",
-    )
+    add_directory_options(parser)
     parser.add_argument(
         "--replay", type=Path, metavar="DIR",
         help="publish from recorded snapshot files in DIR instead of the simulation",

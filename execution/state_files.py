@@ -12,6 +12,7 @@ Both directories are relative to the working directory unless given as absolute 
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 from typing import Final
 
@@ -32,3 +33,15 @@ MIRRORED_FILES: Final[tuple[str, ...]] = (
     KPI_FILE,
 )
 """The state files, in publishing order; the KPI file goes last, after its sources."""
+
+
+def add_directory_options(parser: argparse.ArgumentParser) -> None:
+    """``--state-dir`` and ``--mirror-dir``, the same two settings on every command."""
+    parser.add_argument(
+        "--state-dir", type=Path, default=DEFAULT_STATE_DIR,
+        help=f"state directory (default: {DEFAULT_STATE_DIR})",
+    )
+    parser.add_argument(
+        "--mirror-dir", type=Path, default=DEFAULT_MIRROR_DIR,
+        help=f"dashboard mirror directory (default: {DEFAULT_MIRROR_DIR})",
+    )

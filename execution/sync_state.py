@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from execution._signals import StopSignal
-from execution.state_files import DEFAULT_MIRROR_DIR, DEFAULT_STATE_DIR, KPI_FILE, MIRRORED_FILES
+from execution.state_files import KPI_FILE, MIRRORED_FILES, add_directory_options
 from kpi_contract.validation import validate_bytes
 from kpi_contract.writer import clean_stale_temps, write_atomic
 
@@ -283,14 +283,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Mirror the executor's state files (kpis_v7.json among them) for the "
         "dashboard.",
     )
-    parser.add_argument(
-        "--state-dir", type=Path, default=DEFAULT_STATE_DIR,
-        help=f"state directory to mirror (default: {DEFAULT_STATE_DIR})",
-    )
-    parser.add_argument(
-        "--mirror-dir", type=Path, default=DEFAULT_MIRROR_DIR,
-        help=f"dashboard state directory to write (default: {DEFAULT_MIRROR_DIR})",
-    )
+    add_directory_options(parser)
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--once", action="store_true", help="one pass, then exit")
     mode.add_argument(
