@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from kpi_contract.errors import (
         DocumentInvalidError,
         KpiContractError,
+        LegacyFormatError,
         StateFileError,
         UnsupportedVersionError,
         Violation,
@@ -48,6 +49,7 @@ _EXPORTS = {
     "write_json": "kpi_contract.writer",
     "DocumentInvalidError": "kpi_contract.errors",
     "KpiContractError": "kpi_contract.errors",
+    "LegacyFormatError": "kpi_contract.errors",
     "StateFileError": "kpi_contract.errors",
     "UnsupportedVersionError": "kpi_contract.errors",
     "Violation": "kpi_contract.errors",
@@ -59,6 +61,7 @@ __all__ = [
     "KpiContractError",
     "KpiReading",
     "KpisV7",
+    "LegacyFormatError",
     "StateFileError",
     "UnsupportedVersionError",
     "Violation",

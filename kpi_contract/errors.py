@@ -47,6 +47,19 @@ class UnsupportedVersionError(KpiContractError):
         )
 
 
+class LegacyFormatError(KpiContractError):
+    """The file is the pre-contract flat KPI file (no ``schema_version``; top-level ``atr_regime``,
+    ``dd_state``, ``router_stats``, ...), not a kpis_v7 document (DASHBOARD.md)."""
+
+    def __init__(self, filename: str, legacy_keys: list[str]) -> None:
+        self.filename = filename
+        self.legacy_keys = legacy_keys
+        super().__init__(
+            f"{filename}::$: the pre-contract flat KPI file (no schema_version; top-level "
+            f"{', '.join(legacy_keys)}), not kpis_v7: see docs/dashboard-migration.md"
+        )
+
+
 class StateFileError(KpiContractError):
     """A state file could not be read or parsed (missing, unreadable, not JSON)."""
 

@@ -26,6 +26,7 @@ from pydantic import ValidationError
 
 from kpi_contract.errors import (
     DocumentInvalidError,
+    LegacyFormatError,
     StateFileError,
     UnsupportedVersionError,
     Violation,
@@ -35,6 +36,13 @@ from kpi_contract.schema import SUPPORTED_MAJOR, load_schema, parse_version
 from kpi_contract.validation import json_path, loads_strict, validate_document
 
 DEFAULT_MAX_AGE_S = 120.0
+
+# Top-level keys of the pre-contract flat KPI file (DASHBOARD.md) that kpis_v7 never has at its
+# top level: a document without ``schema_version`` carrying any of them is that file.
+LEGACY_FLAT_KEYS = (
+    "atr", "atr_regime", "dd_state", "drawdown", "fee_pnl", "fee_pnl_ratio", "fees", "pnl",
+    "router_quality", "router_stats", "symbols", "updated_at",
+)
 
 
 @dataclass(frozen=True)
@@ -55,8 +63,9 @@ def read_kpis(
 ) -> KpiReading:
     """Read, project, validate and model ``path``; stale means ``now_ts - ts > max_age_s``.
 
-    Raises StateFileError (missing, unreadable, not JSON), UnsupportedVersionError (a major other
-    than 7) or DocumentInvalidError (schema violations after projection), each naming the file.
+    Raises StateFileError (missing, unreadable, not JSON), LegacyFormatError (the pre-contract flat
+    KPI file), UnsupportedVersionError (a major other than 7) or DocumentInvalidError (schema
+    violations after projection), each naming the file.
     A ``ts`` in the future gives a negative age and is not stale.
     """
     name = str(path)
@@ -70,6 +79,7 @@ def read_kpis(
         doc = loads_strict(data)
     except ValueError as exc:
         raise StateFileError(name, str(exc)) from exc
+    _check_legacy(name, doc)
     _check_major(name, doc)
     projected = project_document(doc, load_schema())
     violations = validate_document(projected)
@@ -92,6 +102,15 @@ def project_document(doc: object, schema: Mapping[str, Any]) -> object:
     wrong) for validation to report. ``doc`` is not modified.
     """
     return _project(doc, schema, schema)
+
+
+def _check_legacy(name: str, doc: object) -> None:
+    """Name the pre-contract flat file instead of reporting ``"nav" is a required property``."""
+    if not isinstance(doc, dict) or "schema_version" in doc:
+        return
+    found = [key for key in LEGACY_FLAT_KEYS if key in doc]
+    if found:
+        raise LegacyFormatError(name, found)
 
 
 def _check_major(name: str, doc: object) -> None:

@@ -11,9 +11,14 @@ from typing import Any
 
 import pytest
 
-from kpi_contract.errors import DocumentInvalidError, StateFileError, UnsupportedVersionError
+from kpi_contract.errors import (
+    DocumentInvalidError,
+    LegacyFormatError,
+    StateFileError,
+    UnsupportedVersionError,
+)
 from kpi_contract.models import KpisV7
-from kpi_contract.reader import KpiReading, project_document, read_kpis
+from kpi_contract.reader import LEGACY_FLAT_KEYS, KpiReading, project_document, read_kpis
 from kpi_contract.schema import load_schema
 
 TS = datetime.fromisoformat("2026-01-01T00:00:00+00:00").timestamp()
@@ -249,3 +254,31 @@ def test_projection_is_driven_by_schema_keywords(
 ) -> None:
     """items, allOf, patternProperties, additionalProperties and boolean schemas are honoured."""
     assert project_document(doc, schema) == expected
+
+
+@pytest.mark.parametrize(
+    "legacy",
+    [
+        {"updated_at": 1767225600.0, "atr_regime": "hot", "dd_state": "normal",
+         "router_stats": {"maker_fill_ratio": 0.5, "slip_q50": 2.0}, "fees": 3.0, "pnl": 10.0},
+        {"ts": "2026-01-01T00:00:00Z", "drawdown": {"dd_pct": 1.5}},
+        {"atr": {"atr_regime": "quiet"}, "symbols": {"BTCUSDT": {}}},
+    ],
+)
+def test_the_pre_contract_flat_file_is_named_as_such(
+    tmp_path: Path, legacy: dict[str, Any]
+) -> None:
+    """The dashboard's legacy flat file is recognised, not reported as a missing ``nav``."""
+    with pytest.raises(LegacyFormatError) as excinfo:
+        read_kpis(write(tmp_path, legacy))
+    message = str(excinfo.value)
+    assert "pre-contract flat KPI file" in message
+    assert "required property" not in message
+    assert excinfo.value.legacy_keys == [k for k in LEGACY_FLAT_KEYS if k in legacy]
+
+
+def test_a_versioned_document_with_a_legacy_key_is_not_called_legacy(tmp_path: Path) -> None:
+    """With a ``schema_version`` the file is judged by the schema (an unknown key is dropped)."""
+    doc = example()
+    doc["atr_regime"] = "hot"
+    assert read_kpis(write(tmp_path, doc)).kpis.risk.atr_regime == doc["risk"]["atr_regime"]
