@@ -1,9 +1,12 @@
 """Router KPIs from ``router_health.json`` (variants A and B), with the risk snapshot's
 ``router_stats`` as the last fallback.
 
-Per-symbol entries come from ``per_symbol`` when it is a non-empty list (a dict counts as its
-values), else from ``symbols``. An entry value that is null, invalid or out of range is skipped,
-never counted as 0, so one silent symbol cannot drag a mean down.
+Per-symbol entries come from ``per_symbol`` when it has any (a dict counts as its values), else
+from ``symbols``, else from ``router_health.per_symbol`` (variant A nests its ``{SYM: {...}}``
+there). An entry value that is null, invalid or out of range is skipped, never counted as 0, so
+one silent symbol cannot drag a mean down.
+
+The router's own data always comes before the risk snapshot's copy in ``router_stats``.
 """
 
 from __future__ import annotations
@@ -37,24 +40,37 @@ QUALITY_WORST_FIRST = ("broken", "degraded", "ok", "good")
 parse_quality = label_in(QUALITY_WORST_FIRST)
 parse_count = parse_non_negative
 
+#: The executor's own score thresholds (SPEC 5a): the lowest score of each label, best first.
+#: A score in [0, 1] below the last threshold is ``broken``.
+QUALITY_SCORE_THRESHOLDS = (("good", 0.9), ("ok", 0.5), ("degraded", 0.2))
+
+#: Where per-symbol entries live, in order: variant B's list, its ``symbols`` twin, variant A's
+#: nested ``{SYM: {...}}`` dict.
+ENTRY_SOURCES = (("per_symbol",), ("symbols",), ("router_health", "per_symbol"))
+
+#: Top-level router ratios that carry the maker fill share when no entry does.
+TOP_LEVEL_MAKER_KEYS = ("maker_ratio", "maker_fill_rate")
+
 
 def router_entries(router: object) -> list[object]:
-    """The per-symbol entries: ``per_symbol`` if it has any, else ``symbols``."""
-    for key in ("per_symbol", "symbols"):
-        entries = items_of(dig(router, key))
+    """The per-symbol entries of the first of ``ENTRY_SOURCES`` that has any."""
+    for path in ENTRY_SOURCES:
+        entries = items_of(dig(router, *path))
         if entries:
             return entries
     return []
 
 
 def maker_fill_share(router: object, risk: object) -> Outcome:
-    """Mean per-entry maker fill fraction, else ``risk.router_stats.maker_fill_ratio``."""
+    """Mean per-entry maker fill fraction, else a top-level ``maker_ratio`` / ``maker_fill_rate``,
+    else ``risk.router_stats.maker_fill_ratio``."""
     per_entry = (
         first_valid(entry, ("maker_fill_rate", "maker_fill_ratio"), parse_fraction)
         for entry in router_entries(router)
     )
     return first_ok((
         mean_of(per_entry, 0.0, 1.0),
+        first_valid(router, TOP_LEVEL_MAKER_KEYS, parse_fraction),
         parse_fraction(dig(risk, "router_stats", "maker_fill_ratio")),
     ))
 
@@ -73,19 +89,42 @@ def avg_slippage_bps(router: object, risk: object) -> Outcome:
 
 
 def policy_quality(router: object, risk: object) -> Outcome:
-    """The worst quality label in evidence; all-zero counts are no data, never "good"."""
+    """The worst quality in evidence; all-zero counts are no data, never "good".
+
+    Sources in order (SPEC 5a): ``summary.quality_counts``, the entries' labels, the entries'
+    ``quality_score`` values, ``router_health.global.quality_score`` (or its top-level
+    ``global`` twin), ``risk.router_stats.quality``. Each source is whole: entry scores are read
+    only when no entry has a usable label.
+    """
+    entries = router_entries(router)
     entry_labels = (
         first_ok((
             parse_quality(dig(entry, "policy", "quality")),
             parse_quality(dig(entry, "quality")),
         ))
-        for entry in router_entries(router)
+        for entry in entries
     )
+    entry_scores = (parse_quality_score(dig(entry, "quality_score")) for entry in entries)
     return first_ok((
         _worst_counted_quality(dig(router, "summary", "quality_counts")),
         _worst(entry_labels),
+        _worst(entry_scores),
+        parse_quality_score(dig(router, "router_health", "global", "quality_score")),
+        parse_quality_score(dig(router, "global", "quality_score")),
         parse_quality(dig(risk, "router_stats", "quality")),
     ))
+
+
+def parse_quality_score(raw: object) -> Outcome:
+    """A quality label from a score in [0, 1] by ``QUALITY_SCORE_THRESHOLDS``; a score outside
+    [0, 1] is ``out_of_range``."""
+    score = parse_fraction(raw)
+    if not score.ok:
+        return score
+    for label, lowest in QUALITY_SCORE_THRESHOLDS:
+        if score.value >= lowest:
+            return found(label)
+    return found("broken")
 
 
 def _worst_counted_quality(raw_counts: object) -> Outcome:

@@ -157,21 +157,72 @@ def label_in(vocabulary: Iterable[str]) -> Callable[[object], Outcome]:
     return parse
 
 
-_EPOCH_MS_THRESHOLD = 1e12
+#: 2000-01-01T00:00:00Z. An epoch time before it is no reading at all: ``0.0`` is a common
+#: "never" sentinel, and a time in the wrong unit that slips past the magnitude rule lands here.
+EARLIEST_PLAUSIBLE_EPOCH_S = 946_684_800.0
+
+#: Epoch numbers are read by magnitude (SPEC 5a, issue 7): ``(upper bound, divisor)`` for
+#: seconds, milliseconds and microseconds; anything larger is nanoseconds. Each bound is about
+#: 3,000 years past 2000 in the smaller unit and 30 years before 2000 in the larger one, so every
+#: plausible time of one unit reads correctly and a misread one is implausible (before 2000 or in
+#: the future), never a silently wrong age.
+_EPOCH_UNITS = ((1e11, 1), (1e14, 1_000), (1e17, 1_000_000))
+_EPOCH_NS_DIVISOR = 1_000_000_000
 
 
 def parse_epoch(raw: object) -> Outcome:
-    """Epoch seconds from epoch seconds, epoch milliseconds (above 1e12) or ISO 8601.
+    """Epoch seconds (float) from an epoch number or numeric string in s, ms, µs or ns, or ISO 8601.
 
+    The unit of a number is read by its magnitude (``_EPOCH_UNITS``). A time before 2000-01-01
+    is ``invalid`` (SPEC 5a); the upper bound depends on ``now_ts`` and is the caller's check.
     A naive ISO time is UTC: the executor writes UTC, and reading it as local time shifted ages
     by the machine's offset in the previous implementation.
     """
     if raw is None:
         return MISSING
-    number = parse_number(raw)
-    if number.ok:
-        seconds = number.value / 1000.0 if abs(number.value) > _EPOCH_MS_THRESHOLD else number.value
-        return found(seconds)
+    number = _epoch_number(raw)
+    if number is None:
+        return INVALID
+    if number is _NOT_A_NUMBER:
+        return _parse_iso_time(raw)
+    divisor = next((d for bound, d in _EPOCH_UNITS if number < bound), _EPOCH_NS_DIVISOR)
+    try:
+        # int / int is correctly rounded, so an integer ns stamp loses nothing before the division.
+        seconds = number / divisor
+    except OverflowError:
+        return INVALID
+    return _plausible(seconds)
+
+
+_NOT_A_NUMBER: Any = object()
+
+
+def _epoch_number(raw: object) -> Any:
+    """An exact int or a finite float; None for an unusable number; ``_NOT_A_NUMBER`` for a
+    string that is no number at all (it may still be an ISO time)."""
+    if type(raw) is float:
+        return raw if math.isfinite(raw) else None
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return int(raw)
+    if isinstance(raw, float):
+        return float(raw) if math.isfinite(raw) else None
+    if not isinstance(raw, str):
+        return None
+    text = raw.strip()
+    try:
+        return int(text)  # exact: float() would round a nanosecond stamp first
+    except ValueError:
+        pass
+    try:
+        number = float(text)
+    except ValueError:
+        return _NOT_A_NUMBER
+    return number if math.isfinite(number) else None
+
+
+def _parse_iso_time(raw: object) -> Outcome:
     if not isinstance(raw, str):
         return INVALID
     try:
@@ -181,9 +232,15 @@ def parse_epoch(raw: object) -> Outcome:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     try:
-        return found(moment.timestamp())
+        return _plausible(moment.timestamp())
     except (OverflowError, ValueError, OSError):
         return INVALID
+
+
+def _plausible(seconds: float) -> Outcome:
+    if not math.isfinite(seconds) or seconds < EARLIEST_PLAUSIBLE_EPOCH_S:
+        return INVALID
+    return found(seconds)
 
 
 def first_ok(outcomes: Iterable[Outcome]) -> Outcome:

@@ -50,10 +50,13 @@ def build_kpis_v7(
     else:
         leaves["risk.dd_state.state"] = dd_state.state
         leaves["risk.dd_state.drawdown_frac"] = dd_state.drawdown_frac
-        dd_value = {"state": dd_state.state.value, "drawdown_frac": dd_state.drawdown_frac.value}
+        dd_value = {
+            "state": dd_state.state.value,
+            "drawdown_frac": _no_negative_zero(dd_state.drawdown_frac.value),
+        }
 
     def value(path: str) -> Any:
-        return leaves[path].value
+        return _no_negative_zero(leaves[path].value)
 
     document = {
         "schema_version": SCHEMA_VERSION,
@@ -82,6 +85,12 @@ def build_kpis_v7(
         "nulls": _null_reasons(leaves),
     }
     return KpisV7.model_validate(document)
+
+
+def _no_negative_zero(value: Any) -> Any:
+    """``-0.0`` as ``0.0`` (SPEC 5a): a source's ``-0.0``, or a mean or product that rounds to
+    it, would show as ``-0.00%`` on the dashboard. ``x + 0.0`` is ``x`` for every other float."""
+    return value + 0.0 if type(value) is float else value
 
 
 def _null_reasons(leaves: dict[str, Outcome]) -> dict[str, str]:

@@ -7,6 +7,8 @@ mapping has them. Keys are deliberately not sorted: a model dumps its fields in 
 order, which is the order the dashboard team reads. Non-finite floats raise ``ValueError``
 (``allow_nan=False``): ``json.dumps`` would otherwise write ``NaN`` tokens that are not JSON, and
 ``orjson``/``model_dump_json`` would silently turn them into ``null`` and hide the bug.
+Negative zero is written as ``0.0`` (SPEC 5a): the builder already never makes one, and this is
+the last guard for every state file, costing one substring scan when no ``-0.0`` is present.
 """
 
 from __future__ import annotations
@@ -20,9 +22,29 @@ if TYPE_CHECKING:
 
 
 def dump_document(doc: object) -> bytes:
-    """Serialise a JSON value; ValueError on NaN/inf or unencodable text, TypeError on non-JSON."""
-    text = json.dumps(doc, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    """Serialise a JSON value; ValueError on NaN/inf or unencodable text, TypeError on non-JSON.
+
+    A ``-0.0`` anywhere in ``doc`` is written as ``0.0``; ``doc`` itself is never changed.
+    """
+    text = _dumps(doc)
+    if "-0.0" in text:  # also matches -0.01 or text in a string: then look at the real floats
+        text = _dumps(_without_negative_zero(doc))
     return (text + "\n").encode("utf-8")
+
+
+def _dumps(doc: object) -> str:
+    return json.dumps(doc, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def _without_negative_zero(node: Any) -> Any:
+    """A copy of a JSON value with every ``-0.0`` replaced by ``0.0`` (order kept)."""
+    if isinstance(node, float):
+        return node + 0.0
+    if isinstance(node, dict):
+        return {key: _without_negative_zero(value) for key, value in node.items()}
+    if isinstance(node, list | tuple):
+        return [_without_negative_zero(value) for value in node]
+    return node
 
 
 def model_document(model: KpisV7) -> dict[str, Any]:

@@ -154,10 +154,11 @@ SOURCES: dict[str, dict[int, frozenset[str]]] = {
     "risk.atr_regime": {1: frozenset({"atr_regime"})},
     "risk.fee_pnl_ratio": {1: frozenset({"fee_pnl_ratio"})},
     "router.policy_quality": {1: frozenset({"quality"}),
-                              2: frozenset({"quality_counts", "quality"})},
+                              2: frozenset({"quality_counts", "quality", "quality_score"})},
     "router.maker_first": {2: frozenset({"maker_first_enabled", "maker_first"})},
     "router.maker_fill_share": {1: frozenset({"maker_fill_ratio"}),
-                                2: frozenset({"maker_fill_rate", "maker_fill_ratio"})},
+                                2: frozenset({"maker_fill_rate", "maker_fill_ratio",
+                                              "maker_ratio"})},
     "router.avg_slippage_bps": {1: frozenset({"slip_q50"}),
                                 2: frozenset({"slippage_p50", "slip_q50", "avg_slippage_bps"})},
     "router.reject_rate": {2: frozenset({"reject_rate", "reject_ratio", "reject_count",
@@ -219,8 +220,8 @@ def _set_everywhere(node: Any, names: frozenset[str], value: Any) -> Any:
 
 
 # KPI -> (input index, keys to zero, the value the KPI must then have)
+# nav.nav_total is not here: a NAV of 0 is the "no NAV" sentinel (issue 7), tested below.
 ZEROABLE: dict[str, tuple[int, frozenset[str], Any]] = {
-    "nav.nav_total": (0, frozenset({"nav_total"}), 0.0),
     "nav.nav_age_s": (0, frozenset({"age_s"}), 0.0),
     "risk.fee_pnl_ratio": (1, frozenset({"fee_pnl_ratio"}), 0.0),
     "router.maker_fill_share": (2, frozenset({"maker_fill_rate"}), 0.0),

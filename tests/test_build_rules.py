@@ -55,9 +55,14 @@ def outcome(doc: dict[str, Any], dotted: str) -> tuple[Any, str | None]:
         (None, (None, "missing")),
     ],
 )
-def test_nav_total_reads_numbers_by_the_number_rule(raw: object, expected: tuple[Any, Any]) -> None:
-    """Ints, floats and numeric strings are numbers; bools, NaN, inf, junk and huge ints are not."""
-    assert outcome(build(nav={"nav_total": raw}), "nav.nav_total") == expected
+def test_numbers_are_read_by_the_number_rule(raw: object, expected: tuple[Any, Any]) -> None:
+    """Ints, floats and numeric strings are numbers; bools, NaN, inf, junk and huge ints are not.
+
+    Read through the top-level expectancy (USD, any sign, no range): nav_total used to carry this
+    matrix, but a NAV of 0 or below is a sentinel since issue 7 (see the nav_total tests below).
+    """
+    doc = build(expectancy={"expectancy": raw})
+    assert outcome(doc, "performance.expectancy") == expected
 
 
 def test_nav_total_alias_chain_takes_first_valid_alias() -> None:
@@ -91,7 +96,8 @@ def test_alias_chain_reports_invalid_when_an_alias_was_present() -> None:
         ({"updated_ts": "2025-12-31T23:59:30Z"}, (30.0, None)),
         ({"updated_at": NOW - 45.5}, (45.5, None)),
         ({"ts": (NOW - 2) * 1000.0}, (2.0, None)),
-        ({"cache_ts": NOW + 60}, (0.0, None)),
+        ({"cache_ts": NOW + 3}, (0.0, None)),
+        ({"cache_ts": NOW + 60}, (None, "invalid")),
         ({"updated_at": "garbage", "cache_ts": NOW - 1}, (1.0, None)),
         ({"updated_at": "garbage"}, (None, "invalid")),
         ({"cache_ts": True}, (None, "invalid")),
