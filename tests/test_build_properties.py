@@ -16,9 +16,11 @@ import jsonschema
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kpi_contract._values import EARLIEST_PLAUSIBLE_EPOCH_S
 from kpi_contract.build import NULL_PATH_ORDER, build_kpis_v7
 from kpi_contract.models import KpisV7
 from kpi_contract.schema import load_schema
+from kpi_contract.serialize import dump_document, model_document
 from tests.snapshot_fixtures import FIXTURE_FILES, builder_args, load_fixture
 
 REFERENCE = jsonschema.Draft202012Validator(
@@ -37,6 +39,10 @@ scalars = st.one_of(
     st.sampled_from([math.nan, math.inf, -math.inf, 0, 0.0, -0.0, 1e308, -1e308]),
     st.floats(min_value=-1e6, max_value=1e6).map(lambda x: f" {x!r} "),
     st.sampled_from(["nan", "inf", "-Infinity", "", "NORMAL", " hot ", "good", "1e999", "ok"]),
+    # Real-input kinds of issue 7: epoch times in ms/µs/ns and in the future, "never" sentinels,
+    # a non-bool usable flag.
+    st.sampled_from([1767225000 * 10**3, 1767225000 * 10**6, 1767225000 * 10**9, "1767225000000",
+                     1767229200.0, 946684799.0, "1970-01-01T00:00:00Z", "false"]),
     st.text(max_size=6),
 )
 garbage = st.recursive(
@@ -125,6 +131,30 @@ def test_every_null_kpi_has_a_reason_and_no_value_has_one(inputs: tuple[Any, ...
     """nulls lists exactly the null leaves (dd_state alone when it is null)."""
     doc = build_kpis_v7(*inputs).model_dump(mode="json")
     assert set(doc["nulls"]) == null_leaves(doc)
+
+
+def _floats(node: Any) -> list[float]:
+    if isinstance(node, float):
+        return [node]
+    if isinstance(node, dict):
+        return [f for v in node.values() for f in _floats(v)]
+    if isinstance(node, list):
+        return [f for v in node for f in _floats(v)]
+    return []
+
+
+@given(damaged_inputs())
+def test_published_readings_are_never_sentinels(inputs: tuple[Any, ...]) -> None:
+    """No NAV of 0 or below, no age older than 2000-01-01, and no -0.0 anywhere (issue 7)."""
+    model = build_kpis_v7(*inputs)
+    doc = model.model_dump(mode="json")
+    nav = doc["nav"]
+    assert nav["nav_total"] is None or nav["nav_total"] > 0
+    oldest = inputs[0] - EARLIEST_PLAUSIBLE_EPOCH_S
+    assert nav["nav_age_s"] is None or 0 <= nav["nav_age_s"] <= oldest
+    written = json.loads(dump_document(model_document(model)))
+    for floats in (_floats(doc), _floats(written)):
+        assert all(math.copysign(1.0, f) > 0 for f in floats if f == 0.0)
 
 
 @given(damaged_inputs())
