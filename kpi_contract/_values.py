@@ -163,8 +163,8 @@ EARLIEST_PLAUSIBLE_EPOCH_S = 946_684_800.0
 
 #: Epoch numbers are read by magnitude (SPEC 5a, issue 7): ``(upper bound, divisor)`` for
 #: seconds, milliseconds and microseconds; anything larger is nanoseconds. Each bound is about
-#: 3,000 years past 2000 in the smaller unit and 30 years before 2000 in the larger one, so every
-#: plausible time of one unit reads correctly and a misread one is implausible (before 2000 or in
+#: 3,000 years past 2000 in the smaller unit and in 1973 in the larger one, so every time from 2000
+#: to year 5000 reads correctly in every unit, and a unit mix-up is implausible (before 2000 or in
 #: the future), never a silently wrong age.
 _EPOCH_UNITS = ((1e11, 1), (1e14, 1_000), (1e17, 1_000_000))
 _EPOCH_NS_DIVISOR = 1_000_000_000
