@@ -169,6 +169,9 @@ EARLIEST_PLAUSIBLE_EPOCH_S = 946_684_800.0
 _EPOCH_UNITS = ((1e11, 1), (1e14, 1_000), (1e17, 1_000_000))
 _EPOCH_NS_DIVISOR = 1_000_000_000
 
+#: What ``_epoch_number`` returns for a string that is no number (it may still be ISO 8601).
+_NOT_A_NUMBER: Any = object()
+
 
 def parse_epoch(raw: object) -> Outcome:
     """Epoch seconds (float) from an epoch number or numeric string in s, ms, µs or ns, or ISO 8601.
@@ -185,16 +188,17 @@ def parse_epoch(raw: object) -> Outcome:
         return INVALID
     if number is _NOT_A_NUMBER:
         return _parse_iso_time(raw)
-    divisor = next((d for bound, d in _EPOCH_UNITS if number < bound), _EPOCH_NS_DIVISOR)
+    divisor = _EPOCH_NS_DIVISOR
+    for bound, unit_divisor in _EPOCH_UNITS:
+        if number < bound:
+            divisor = unit_divisor
+            break
     try:
         # int / int is correctly rounded, so an integer ns stamp loses nothing before the division.
         seconds = number / divisor
     except OverflowError:
         return INVALID
     return _plausible(seconds)
-
-
-_NOT_A_NUMBER: Any = object()
 
 
 def _epoch_number(raw: object) -> Any:
