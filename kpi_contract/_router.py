@@ -12,7 +12,7 @@ The router's own data always comes before the risk snapshot's copy in ``router_s
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from kpi_contract._values import (
     INVALID,
@@ -96,23 +96,24 @@ def policy_quality(router: object, risk: object) -> Outcome:
     ``global`` twin), ``risk.router_stats.quality``. Each source is whole: entry scores are read
     only when no entry has a usable label.
     """
+    return first_ok(_quality_sources(router, risk))
+
+
+def _quality_sources(router: object, risk: object) -> Iterator[Outcome]:
+    """The policy quality sources in order, each read only when the ones before yield nothing."""
+    yield _worst_counted_quality(dig(router, "summary", "quality_counts"))
     entries = router_entries(router)
-    entry_labels = (
+    yield _worst(
         first_ok((
             parse_quality(dig(entry, "policy", "quality")),
             parse_quality(dig(entry, "quality")),
         ))
         for entry in entries
     )
-    entry_scores = (parse_quality_score(dig(entry, "quality_score")) for entry in entries)
-    return first_ok((
-        _worst_counted_quality(dig(router, "summary", "quality_counts")),
-        _worst(entry_labels),
-        _worst(entry_scores),
-        parse_quality_score(dig(router, "router_health", "global", "quality_score")),
-        parse_quality_score(dig(router, "global", "quality_score")),
-        parse_quality(dig(risk, "router_stats", "quality")),
-    ))
+    yield _worst(parse_quality_score(dig(entry, "quality_score")) for entry in entries)
+    yield parse_quality_score(dig(router, "router_health", "global", "quality_score"))
+    yield parse_quality_score(dig(router, "global", "quality_score"))
+    yield parse_quality(dig(risk, "router_stats", "quality"))
 
 
 def parse_quality_score(raw: object) -> Outcome:
