@@ -148,6 +148,11 @@ def test_future_times_clamp_within_the_skew_tolerance_and_are_invalid_beyond(
     assert age_of({"updated_ts": raw}) == expected
 
 
+def test_an_explicit_age_is_taken_as_given() -> None:
+    """Plausibility applies to times, not to explicit ages: a huge age_s is published as read."""
+    assert age_of({"age_s": 820_540_801.0, "cache_ts": 0.0}) == (820_540_801.0, None)
+
+
 def test_skew_tolerance_is_a_few_seconds() -> None:
     """The named tolerance is positive and small: it excuses NTP drift, not a wrong clock."""
     assert 0 < CLOCK_SKEW_TOLERANCE_S <= 10
