@@ -158,11 +158,19 @@ def set_leaf(path: str, value: Any, reason: str | None = None) -> Mutation:
     return mutate
 
 
+def _ensure_dd_state(doc: Doc, path: str) -> None:
+    """Give a null ``risk.dd_state`` an object (and ``nulls`` its entries) before ``path`` inside
+    it is changed."""
+    if path.startswith("risk.dd_state") and path != "risk.dd_state" \
+            and doc["risk"]["dd_state"] is None:
+        doc["risk"]["dd_state"] = {"state": "unknown", "drawdown_frac": 0.0}
+        sync_nulls(doc)
+
+
 def set_raw(path: str, value: Any) -> Mutation:
     """Set any key to any value, ``nulls`` untouched (for invalid documents)."""
     def mutate(doc: Doc) -> None:
-        if path.startswith("risk.dd_state.") and doc["risk"]["dd_state"] is None:
-            doc["risk"]["dd_state"] = {"state": "unknown", "drawdown_frac": 0.0}
+        _ensure_dd_state(doc, path)
         parent, key = _parent(doc, path)
         parent[key] = value
     return mutate
@@ -170,8 +178,7 @@ def set_raw(path: str, value: Any) -> Mutation:
 
 def delete(path: str) -> Mutation:
     def mutate(doc: Doc) -> None:
-        if path.startswith("risk.dd_state.") and doc["risk"]["dd_state"] is None:
-            doc["risk"]["dd_state"] = {"state": "unknown", "drawdown_frac": 0.0}
+        _ensure_dd_state(doc, path)
         parent, key = _parent(doc, path)
         del parent[key]
     return mutate
@@ -179,8 +186,7 @@ def delete(path: str) -> Mutation:
 
 def add_key(obj: str, key: str, value: Any) -> Mutation:
     def mutate(doc: Doc) -> None:
-        if obj == "risk.dd_state" and doc["risk"]["dd_state"] is None:
-            doc["risk"]["dd_state"] = {"state": "unknown", "drawdown_frac": 0.0}
+        _ensure_dd_state(doc, f"{obj}.{key}")
         target = doc if not obj else _parent(doc, obj)[0][_parent(doc, obj)[1]]
         target[key] = value
     return mutate

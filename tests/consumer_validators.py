@@ -17,6 +17,7 @@ parser refused the text). Set-ups are the ones the reference docs tell consumers
 from __future__ import annotations
 
 import json
+import os
 import platform
 import re
 import subprocess
@@ -98,14 +99,59 @@ def require_node_modules() -> None:
 
 def ajv(texts: Sequence[str]) -> list[Verdict]:
     """Ajv 8's verdicts, set up as the docs say, in one node process."""
+    verdicts: list[Verdict] = _verdicts_mjs(texts, SCHEMA_PATH)
+    return verdicts
+
+
+def js_reader(texts: Sequence[str], schema_path: Path = SCHEMA_PATH) -> list[str]:
+    """js/reader.mjs's readKpisV7 on each text: ``ok`` or its error's kind."""
+    return _verdicts_mjs(texts, schema_path, "--reader")
+
+
+def _verdicts_mjs(texts: Sequence[str], schema_path: Path, *options: str) -> Any:
     require_node_modules()
     result = subprocess.run(
-        ["node", str(JS / "scripts" / "verdicts.mjs"), str(SCHEMA_PATH)],
+        ["node", str(JS / "scripts" / "verdicts.mjs"), str(schema_path), *options],
         input=json.dumps(list(texts)), capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
-    verdicts: list[Verdict] = json.loads(result.stdout)
+    verdicts = json.loads(result.stdout)
     assert len(verdicts) == len(texts)
     return verdicts
+
+
+NODE_PRELUDE = """\
+import Ajv2020 from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
+import { readFileSync } from "node:fs";
+import { setUpAjvForKpisV7 } from "./ajv-setup.mjs";
+import * as reader from "./reader.mjs";
+const SCHEMA = JSON.parse(readFileSync(process.env.KPIS_SCHEMA, "utf8"));
+const STDIN = readFileSync(0, "utf8");
+const INPUT = STDIN === "" ? null : JSON.parse(STDIN);
+const warnings = [];
+const logger = { log: (m) => warnings.push(String(m)), warn: (m) => warnings.push(String(m)),
+                 error: (m) => warnings.push(String(m)) };
+const out = (value) => process.stdout.write(JSON.stringify(value) + "\\n");
+const compileError = (make) => { try { make(); return null; } catch (e) { return e.message; } };
+"""
+
+
+def node_module(script: str, *, schema_path: Path = SCHEMA_PATH, data: object = None
+                ) -> subprocess.CompletedProcess[str]:
+    """Run an ES module in js/ (so it finds js/node_modules) after NODE_PRELUDE: SCHEMA is the
+    parsed schema, INPUT the parsed ``data`` (sent on stdin), ``out(value)`` prints JSON."""
+    require_node_modules()
+    env = {**os.environ, "KPIS_SCHEMA": str(schema_path)}
+    return subprocess.run(["node", "--input-type=module", "-e", NODE_PRELUDE + script], cwd=JS,
+                          env=env, input="" if data is None else json.dumps(data),
+                          capture_output=True, text=True, check=False)
+
+
+def node_json(script: str, *, schema_path: Path = SCHEMA_PATH, data: object = None) -> Any:
+    """``node_module``'s printed JSON value (the script must exit 0)."""
+    result = node_module(script, schema_path=schema_path, data=data)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
 
 
 def sourcemeta_binary() -> Path:

@@ -25,11 +25,10 @@ from tests.consumer_corpus import (
     valid_mutations,
 )
 from tests.consumer_validators import (
-    JS,
     SCHEMA_PATH,
     VALIDATORS,
     Verdict,
-    require_node_modules,
+    node_json,
     sourcemeta_binary,
 )
 from tests.snapshot_fixtures import FIXTURE_FILES
@@ -94,32 +93,6 @@ def test_validators_agree_document_by_document(
 
 
 # --- Ajv strict mode ---
-
-def node(script: str) -> subprocess.CompletedProcess[str]:
-    """Run an ES module ``script`` in js/ (so it finds js/node_modules); SCHEMA is the schema."""
-    require_node_modules()
-    prelude = (
-        'import Ajv2020 from "ajv/dist/2020.js";\n'
-        'import addFormats from "ajv-formats";\n'
-        'import { readFileSync } from "node:fs";\n'
-        'import { setUpAjvForKpisV7 } from "./ajv-setup.mjs";\n'
-        f"const SCHEMA = JSON.parse(readFileSync({json.dumps(str(SCHEMA_PATH))}, 'utf8'));\n"
-        "const warnings = [];\n"
-        "const logger = { log: (m) => warnings.push(String(m)), warn: (m) => "
-        "warnings.push(String(m)), error: (m) => warnings.push(String(m)) };\n"
-        "const out = (value) => process.stdout.write(JSON.stringify(value) + '\\n');\n"
-        "const compileError = (make) => { try { make(); return null; } catch (e) "
-        "{ return e.message; } };\n"
-    )
-    return subprocess.run(["node", "--input-type=module", "-e", prelude + script], cwd=JS,
-                          capture_output=True, text=True, check=False)
-
-
-def node_json(script: str) -> object:
-    result = node(script)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
-
 
 def test_strict_ajv_with_formats_but_without_the_set_up_fails_on_x_unit() -> None:
     """The issue's error, exactly: Ajv2020 in default strict mode refuses the x-unit keyword."""
