@@ -51,7 +51,7 @@ function percent(v: number): string {
 }
 
 /** One renderer per KPI path: tsc fails here when the schema gains a KPI this file ignores. */
-const RENDERERS: { [P in KpiPath]: (k: KpisV7) => Omit<Card, "path"> } = {
+const RENDERERS: { [P in KpiPath]-?: (k: KpisV7) => Omit<Card, "path"> } = {
   "nav.nav_total": (k) => number(k, "nav.nav_total", k.nav.nav_total, "USD", 2),
   "nav.nav_age_s": (k) =>
     number(k, "nav.nav_age_s", k.nav.nav_age_s, "s", 1, (v) => (v > 90 ? "warn" : "ok")),
