@@ -89,8 +89,8 @@ def render(version: str) -> list[str]:
         "",
         *table,
         "",
-        "The Python package enforces these rules in one place: `kpi-contract validate`, "
-        "`publish_kpis` and `read_kpis` share one definition of a valid document. The "
+        "SPEC section 5a gives the package one definition of a valid document, these rules "
+        "included, for `kpi-contract validate`, `publish_kpis`, the mirror and `read_kpis`. The "
         "JavaScript reader (`js/reader.mjs`) checks all of them but duplicate keys, which "
         "`JSON.parse` hides; the jq check below covers `nulls` and leap seconds.",
         "",
@@ -165,8 +165,9 @@ def render(version: str) -> list[str]:
         '  console.log(share !== null ? share : `n/a (${kpis.nulls["router.maker_fill_share"]})`);',
         "} catch (error) {",
         "  if (!(error instanceof KpisV7ReadError)) throw error;",
-        "  console.error(`kpis_v7 unusable: ${error.kind}: ${error.message}`); // json, version,",
-        "  process.exitCode = 1; //                                        invalid or rules",
+        "  // error.kind: json, version (another major), invalid (schema) or rules (SPEC 5a)",
+        "  console.error(`kpis_v7 unusable: ${error.kind}: ${error.message}`);",
+        "  process.exitCode = 1;",
         "}",
         "```",
         "",
@@ -189,8 +190,9 @@ def render(version: str) -> list[str]:
         "",
         "Validate with the package's command line (exit 0 valid, 1 invalid, 2 usage or I/O; "
         "one line per error); Sourcemeta's `jsonschema validate --format-assertion "
-        "schemas/kpis_v7.schema.json FILE` (`pip install sourcemeta-jsonschema`) is an "
-        "independent schema check that needs the table's additions:",
+        "schemas/kpis_v7.schema.json FILE` (`pip install sourcemeta-jsonschema`; its wrapper "
+        "adds a Python traceback to the report of an invalid file) is an independent schema "
+        "check that needs the table's additions:",
         "",
         "<!-- snippet: shell-validate -->",
         "```sh",
@@ -229,7 +231,8 @@ def render(version: str) -> list[str]:
         "       and (.ts | test(\":60(\\\\.[0-9]+)?Z$\") | not)' logs/state/kpis_v7.json",
         "```",
         "",
-        "jq reads numbers as doubles (a huge literal becomes 1.7976931348623157e+308) and keeps "
-        "the last of duplicate keys: validate the file before trusting what jq prints.",
+        "jq does not refuse a number beyond double range (1.6 prints it as "
+        "1.7976931348623157e+308) and keeps the last of duplicate keys: validate the file before "
+        "trusting what jq prints.",
         "",
     ]
