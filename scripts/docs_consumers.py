@@ -43,6 +43,9 @@ VALIDATOR_TABLE: tuple[tuple[str, ...], ...] = (
      "accepts", "rejects", "rejects", "rejects",
      "python-jsonschema runs patterns with Python's `re`, where `$` also matches before a final "
      "newline: use jsonschema-rs or `read_kpis`"),
+    ("`date-time` (RFC 3339)", "`ts` `\"2026-01-01T00:00:00Z\\n\"`",
+     "accepts", "rejects", "rejects", "rejects",
+     "the same (`pattern` and rfc3339-validator both end in Python's `$`)"),
 )
 
 

@@ -52,6 +52,7 @@ TABLE_CASES = {
     "`2026-01-01T23:59:60Z` (none that day)": text_of(
         {**EXAMPLES[0], "ts": "2026-01-01T23:59:60Z"}),
     '`schema_version` `"7.0.0\\n"`': text_of({**EXAMPLES[0], "schema_version": "7.0.0\n"}),
+    '`ts` `"2026-01-01T00:00:00Z\\n"`': text_of({**EXAMPLES[0], "ts": "2026-01-01T00:00:00Z\n"}),
 }
 WORDS = {"valid": "accepts", "invalid": "rejects", "unparsed": "cannot parse"}
 
