@@ -1,9 +1,10 @@
 """Regenerate docs/kpis_v7_reference.md, the dashboard team's field reference, from the schema.
 
-Everything in the reference comes from schemas/kpis_v7.schema.json (with ``$ref`` resolved):
-each field's path, type, nullability, unit (``x-unit``), range or vocabulary and description,
-the ``nulls`` vocabularies, and the schema's own examples. ``--check`` exits 1 when the file is
-stale.
+Everything in the field reference comes from schemas/kpis_v7.schema.json (with ``$ref``
+resolved): each field's path, type, nullability, unit (``x-unit``), range or vocabulary and
+description, the ``nulls`` vocabularies, and the schema's own examples. The consumer section that
+follows (validating and reading in Python, JavaScript/TypeScript and the shell) is
+scripts/docs_consumers.py's. ``--check`` exits 1 when the file is stale.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import json
 import sys
 from pathlib import Path
 from typing import Any
+
+import docs_consumers
 
 from kpi_contract.review.keywords import Node
 from kpi_contract.review.normalize import normalize
@@ -66,6 +69,7 @@ def render(document: dict[str, Any]) -> str:
     for index, example in enumerate(document.get("examples", [])):
         lines += [f"Example {index + 1}:", "", "```json", json.dumps(example, indent=2), "```",
                   ""]
+    lines += docs_consumers.render(version)
     return "\n".join(lines)
 
 

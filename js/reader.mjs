@@ -1,0 +1,324 @@
+// Reading kpis_v7.json in JavaScript the way the Python reader (kpi_contract/reader.py) does.
+//
+// SPEC section 8: the writer validates against the closed current schema; readers are tolerant.
+// projectKpisV7 drops the fields the reader's schema does not know (a newer 7.x payload may carry
+// them) and reads an absent optional field as null (an older 7.x payload may lack it), driven by
+// the schema's keywords, never by field names: the same algorithm as project_document in
+// reader.py, so both readers accept and reject the same files. A payload of another major is a
+// different contract and is refused before anything else.
+//
+// JSON Schema cannot express every rule of a valid kpis_v7 document (SPEC section 5a);
+// packageRuleViolations checks the ones a parsed JavaScript value still shows. Duplicate keys
+// cannot be seen after JSON.parse (the last one wins): see docs/kpis_v7_reference.md, Consumers.
+
+export const SUPPORTED_MAJOR = 7;
+
+const VERSION = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/;
+const LEAP_SECOND = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:60/;
+
+/** @typedef {import("./types/kpis_v7.js").KpisV7} KpisV7 */
+/** @typedef {{ path: string, message: string }} Violation */
+/** @typedef {(doc: unknown) => boolean} Validator */
+/** @typedef {Record<string, any>} Schema */
+
+/** Why a file could not be read: `kind` is "json", "version", "invalid" or "rules". */
+export class KpisV7ReadError extends Error {
+  /**
+   * @param {"json" | "version" | "invalid" | "rules"} kind
+   * @param {string} message
+   * @param {Violation[]} [violations]
+   */
+  constructor(kind, message, violations = []) {
+    super(message);
+    this.name = "KpisV7ReadError";
+    this.kind = kind;
+    this.violations = violations;
+  }
+}
+
+/**
+ * Parse, check the major, project, validate and check the package rules of one kpis_v7 file.
+ * `validate` is the Ajv function compiled from the same `schema` (set up with
+ * setUpAjvForKpisV7). Throws KpisV7ReadError; returns the payload as the reader's schema sees it.
+ *
+ * @param {string} text the file's contents
+ * @param {{ schema: Schema, validate: Validator & { errors?: any[] | null } }} reader
+ * @returns {KpisV7}
+ */
+export function readKpisV7(text, { schema, validate }) {
+  /** @type {unknown} */
+  let doc;
+  try {
+    doc = JSON.parse(text);
+  } catch (error) {
+    throw new KpisV7ReadError("json", `not valid JSON: ${/** @type {Error} */ (error).message}`);
+  }
+  checkMajor(doc);
+  /** @type {Violation[]} */
+  const nonFinite = [];
+  findNonFinite(doc, "", nonFinite);
+  if (nonFinite.length) throw failure("rules", nonFinite);
+  const projected = projectKpisV7(doc, schema);
+  if (!validate(projected)) {
+    const violations = (validate.errors ?? []).map((e) => ({
+      path: e.instancePath || "/",
+      message: e.message ?? e.keyword,
+    }));
+    throw failure("invalid", violations);
+  }
+  const broken = packageRuleViolations(doc, schema);
+  if (broken.length) throw failure("rules", broken);
+  return /** @type {KpisV7} */ (projected);
+}
+
+/**
+ * The error for a non-empty list of violations; its message is the first one.
+ * @param {"invalid" | "rules"} kind
+ * @param {Violation[]} violations
+ */
+function failure(kind, violations) {
+  const first = violations[0] ?? { path: "/", message: "invalid" };
+  return new KpisV7ReadError(kind, `${first.path}: ${first.message}`, violations);
+}
+
+/**
+ * Refuse a well-formed `schema_version` of another major; a malformed one is left to validation.
+ * @param {unknown} doc
+ */
+export function checkMajor(doc) {
+  const version = isObject(doc) ? doc.schema_version : undefined;
+  const match = typeof version === "string" ? VERSION.exec(version) : null;
+  if (match && Number(match[1]) !== SUPPORTED_MAJOR) {
+    throw new KpisV7ReadError(
+      "version",
+      `schema_version ${version} is major ${match[1]}; this reader reads major ${SUPPORTED_MAJOR} only`,
+    );
+  }
+}
+
+/**
+ * `doc` seen through `schema`: unknown fields dropped, absent optional fields as null. Everything
+ * else (a missing required field, a wrong type) is left for validation to report. `doc` is not
+ * modified.
+ *
+ * @param {unknown} doc
+ * @param {Schema} schema
+ * @returns {unknown}
+ */
+export function projectKpisV7(doc, schema) {
+  return project(doc, schema, schema);
+}
+
+/**
+ * @param {unknown} value
+ * @param {Schema} schema
+ * @param {Schema} root
+ * @returns {unknown}
+ */
+function project(value, schema, root) {
+  if (isObject(value)) {
+    const shapes = objectShapes(schema, root);
+    return shapes.length ? projectObject(value, shapes, root) : value;
+  }
+  if (Array.isArray(value)) {
+    const items = asSchema(resolve(schema, root).items);
+    return value.map((item) => project(item, items, root));
+  }
+  return value;
+}
+
+/**
+ * @param {Record<string, unknown>} value
+ * @param {Schema[]} shapes
+ * @param {Schema} root
+ */
+function projectObject(value, shapes, root) {
+  /** @type {Record<string, unknown>} */
+  const projected = {};
+  for (const [key, item] of Object.entries(value)) {
+    const subschema = schemaForKey(key, shapes);
+    if (subschema !== null) projected[key] = project(item, subschema, root);
+  }
+  const required = new Set(shapes.flatMap((shape) => shape.required ?? []));
+  for (const shape of shapes) {
+    for (const name of Object.keys(shape.properties ?? {})) {
+      if (!(name in projected) && !required.has(name)) projected[name] = null;
+    }
+  }
+  return projected;
+}
+
+/**
+ * The subschema for `key`, or null when one of the shapes rejects it as unknown.
+ * @param {string} key
+ * @param {Schema[]} shapes
+ * @returns {Schema | null}
+ */
+function schemaForKey(key, shapes) {
+  /** @type {Schema} */
+  let found = {};
+  for (const shape of shapes) {
+    const names = shape.propertyNames;
+    if (isObject(names) && Array.isArray(names.enum) && !names.enum.includes(key)) return null;
+    const properties = asSchema(shape.properties);
+    if (Object.hasOwn(properties, key)) {
+      found = orElse(found, properties[key]);
+      continue;
+    }
+    const matching = Object.entries(asSchema(shape.patternProperties)).find(([pattern]) =>
+      new RegExp(pattern, "u").test(key),
+    );
+    if (matching) {
+      found = orElse(found, matching[1]);
+      continue;
+    }
+    const extra = shape.additionalProperties ?? true;
+    if (extra === false) return null;
+    found = orElse(found, extra);
+  }
+  return found;
+}
+
+/**
+ * The first non-empty of two subschemas (reader.py's `found or ...`).
+ * @param {Schema} found
+ * @param {unknown} next
+ * @returns {Schema}
+ */
+function orElse(found, next) {
+  return Object.keys(found).length ? found : asSchema(next);
+}
+
+/**
+ * The (sub)schemas that constrain an object here, `$ref`s followed; all of `allOf`, the first
+ * object-describing member of `anyOf` / `oneOf`.
+ * @param {Schema} schema
+ * @param {Schema} root
+ * @returns {Schema[]}
+ */
+function objectShapes(schema, root) {
+  /** @type {Schema[]} */
+  const shapes = [];
+  if (["properties", "additionalProperties", "propertyNames"].some((k) => k in schema)) {
+    shapes.push(schema);
+  }
+  if ("$ref" in schema) shapes.push(...objectShapes(resolve(schema, root), root));
+  for (const member of schema.allOf ?? []) shapes.push(...objectShapes(asSchema(member), root));
+  for (const keyword of ["anyOf", "oneOf"]) {
+    for (const member of schema[keyword] ?? []) {
+      const branch = objectShapes(asSchema(member), root);
+      if (branch.length) {
+        shapes.push(...branch);
+        break;
+      }
+    }
+  }
+  return shapes;
+}
+
+/**
+ * Follow local `$ref`s (`#/$defs/Name`, a JSON pointer into `root`).
+ * @param {Schema} schema
+ * @param {Schema} root
+ * @returns {Schema}
+ */
+function resolve(schema, root) {
+  const seen = new Set();
+  let ref = schema.$ref;
+  while (typeof ref === "string" && ref.startsWith("#") && !seen.has(ref)) {
+    seen.add(ref);
+    /** @type {any} */
+    let node = root;
+    for (const token of ref.slice(1).split("/").slice(1)) {
+      node = node[token.replaceAll("~1", "/").replaceAll("~0", "~")];
+    }
+    schema = node;
+    ref = schema.$ref;
+  }
+  return schema;
+}
+
+/**
+ * A boolean schema (true / false) has no keywords to follow: treat it as {}.
+ * @param {unknown} schema
+ * @returns {Schema}
+ */
+function asSchema(schema) {
+  return isObject(schema) ? schema : {};
+}
+
+/**
+ * @param {unknown} value
+ * @returns {value is Record<string, any>}
+ */
+function isObject(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The rules of SPEC section 5a that the schema cannot express and a parsed value still shows:
+ * every number finite (JSON.parse turns a literal beyond double range into Infinity), no leap
+ * second in `ts`, and `nulls` listing exactly the null KPI leaves (the dotted paths the schema's
+ * `nulls` vocabulary names whose value is null while their parent is an object). Paths are JSON
+ * pointers. An empty list means the document keeps them.
+ *
+ * Run it on the document as written, not on its projection: a KPI that an older 7.x payload
+ * lacks reads as null but has no reason in that payload's `nulls`.
+ *
+ * @param {unknown} doc a parsed document that the schema accepts (after projection)
+ * @param {Schema} schema
+ * @returns {Violation[]}
+ */
+export function packageRuleViolations(doc, schema) {
+  /** @type {Violation[]} */
+  const found = [];
+  findNonFinite(doc, "", found);
+  if (!isObject(doc)) return found;
+  if (typeof doc.ts === "string" && LEAP_SECOND.test(doc.ts)) {
+    found.push({ path: "/ts", message: "a leap second (:60) is not allowed in ts" });
+  }
+  const nulls = isObject(doc.nulls) ? doc.nulls : {};
+  for (const path of nullPaths(schema)) {
+    const parts = path.split(".");
+    const leaf = parts.pop() ?? "";
+    /** @type {unknown} */
+    let parent = doc;
+    for (const key of parts) parent = isObject(parent) ? parent[key] : undefined;
+    const isNullLeaf = isObject(parent) && parent[leaf] === null;
+    const pointer = `/nulls/${path.replaceAll("~", "~0").replaceAll("/", "~1")}`;
+    if (isNullLeaf && !Object.hasOwn(nulls, path)) {
+      found.push({ path: pointer, message: `${path} is null but nulls does not say why` });
+    } else if (!isNullLeaf && Object.hasOwn(nulls, path)) {
+      found.push({ path: pointer, message: `${path} is listed in nulls but is not a null KPI` });
+    }
+  }
+  return found;
+}
+
+/**
+ * The dotted KPI paths of the schema's `nulls` vocabulary (`propertyNames.enum`).
+ * @param {Schema} schema
+ * @returns {string[]}
+ */
+export function nullPaths(schema) {
+  const nulls = resolve(asSchema(schema.properties?.nulls), schema);
+  const names = asSchema(nulls.propertyNames);
+  return Array.isArray(names.enum) ? names.enum : [];
+}
+
+/**
+ * @param {unknown} value
+ * @param {string} path
+ * @param {Violation[]} found
+ */
+function findNonFinite(value, path, found) {
+  if (typeof value === "number" && !Number.isFinite(value)) {
+    found.push({ path: path || "/", message: "not a finite double (beyond the range of a double)" });
+  } else if (Array.isArray(value)) {
+    value.forEach((item, index) => findNonFinite(item, `${path}/${index}`, found));
+  } else if (isObject(value)) {
+    for (const [key, item] of Object.entries(value)) {
+      findNonFinite(item, `${path}/${key.replaceAll("~", "~0").replaceAll("/", "~1")}`, found);
+    }
+  }
+}

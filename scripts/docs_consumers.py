@@ -1,0 +1,241 @@
+"""The "Consumers" section of docs/kpis_v7_reference.md (issue 14), rendered by generate_docs.py.
+
+How to validate and read kpis_v7 in Python, JavaScript/TypeScript and the shell, the tolerant-reader
+rules of SPEC section 8, and where JSON Schema validators differ from each other and from the
+package's own definition of a valid document (SPEC section 5a). Every snippet is run by
+tests/test_consumer_docs.py (found by its ``<!-- snippet: NAME -->`` marker), and every cell of the
+validator table is what tests/test_consumer_docs.py measures with the real validators.
+"""
+
+from __future__ import annotations
+
+# One row per case: (rule, case, python-jsonschema, jsonschema-rs, Ajv 8 with the set-up,
+# Sourcemeta jsonschema, what a consumer adds). Verdicts: "accepts", "rejects", "cannot parse".
+VALIDATOR_TABLE_HEADER = ("rule (SPEC 5a)", "case", "python-jsonschema", "jsonschema-rs",
+                          "Ajv 8 + set-up", "Sourcemeta jsonschema", "what a consumer adds")
+VALIDATOR_TABLE: tuple[tuple[str, ...], ...] = (
+    ("no duplicate keys", 'nav: `"nav_total": 1.0, "nav_total": 4093.43`',
+     "accepts", "accepts", "accepts", "rejects",
+     "a parser that refuses them (Python: `object_pairs_hook`); `JSON.parse` and jq keep the "
+     "last one silently"),
+    ("every number a finite double", "`nav_total` an integer literal of 401 digits",
+     "accepts", "accepts", "rejects", "accepts",
+     "check that every number is finite after parsing (`JSON.parse` gives `Infinity`, "
+     "`json.loads` a Python int)"),
+    ("every number a finite double", "`nav_total` `1e400`",
+     "accepts", "rejects", "rejects", "accepts",
+     "the same check (`json.loads` gives `inf`)"),
+    ("JSON only", "`nav_total` `NaN`",
+     "accepts", "rejects", "cannot parse", "cannot parse",
+     "Python: `json.loads(text, parse_constant=...)` that raises"),
+    ("`nulls` lists every null KPI", "`nav.sources_ok` null, `nulls` empty",
+     "accepts", "accepts", "accepts", "accepts",
+     "compare the `nulls` keys with the null leaves"),
+    ("`nulls` lists only null KPIs", "`nulls` names `nav.nav_total`, which has a value",
+     "accepts", "accepts", "accepts", "accepts", "the same comparison"),
+    ("`nulls` lists only null KPIs", "`risk.dd_state` null, `nulls` also names its `state`",
+     "accepts", "accepts", "accepts", "accepts", "the same comparison"),
+    ("no leap second in `ts`", "`2016-12-31T23:59:60Z` (a real leap second)",
+     "rejects", "accepts", "accepts", "accepts", "refuse a `:60` second in `ts`"),
+    ("no leap second in `ts`", "`2026-01-01T23:59:60Z` (none that day)",
+     "rejects", "accepts", "accepts", "rejects", "the same"),
+    ("the schema's `pattern` (ECMA-262)", "`schema_version` `\"7.0.0\\n\"`",
+     "accepts", "rejects", "rejects", "rejects",
+     "python-jsonschema runs patterns with Python's `re`, where `$` also matches before a final "
+     "newline: use jsonschema-rs or `read_kpis`"),
+    ("`date-time` (RFC 3339)", "`ts` `\"2026-01-01T00:00:00Z\\n\"`",
+     "accepts", "rejects", "rejects", "rejects",
+     "the same (`pattern` and rfc3339-validator both end in Python's `$`)"),
+)
+
+
+def render(version: str) -> list[str]:
+    """The section's Markdown lines (``version``: the schema's MAJOR.MINOR.PATCH)."""
+    table = [
+        "| " + " | ".join(VALIDATOR_TABLE_HEADER) + " |",
+        "|" + "---|" * len(VALIDATOR_TABLE_HEADER),
+        *("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |"
+          for row in VALIDATOR_TABLE),
+    ]
+    return [
+        "## Consumers: validating and reading kpis_v7",
+        "",
+        f"The schema file is the contract (version {version}); any JSON Schema 2020-12 validator "
+        "with `date-time` format checks judges a document the same way as the package does, "
+        "except for the rules in the table below. The package checks it with python-jsonschema, "
+        "jsonschema-rs, Ajv 8 in strict mode and Sourcemeta's `jsonschema` (C++) on one corpus "
+        "(`tests/test_consumers.py`).",
+        "",
+        "### Rules for every reader (SPEC section 8)",
+        "",
+        "1. **Refuse another major.** Read `schema_version` first: a major other than 7 is a "
+        "different contract (`kpis_v8.json` would be a new file), so stop with an error instead "
+        "of guessing.",
+        "2. **Ignore fields you do not know.** A later 7.x release may add optional fields and "
+        "their `nulls` keys. The schema is closed (`additionalProperties: false`) because the "
+        "writer must not invent fields, so validate what you read through your schema version: "
+        "drop unknown fields first (the Python and JavaScript readers below do), or a newer "
+        "payload fails your older schema.",
+        "3. **Read an absent optional field as null.** An earlier 7.x payload lacks the fields "
+        "added after it; such a field has no reason in `nulls`.",
+        "4. **A null KPI has its reason in `nulls`** under its dotted path; the children of a "
+        "null `risk.dd_state` take the reason of `risk.dd_state`.",
+        "5. **Never default with `x || y` (JavaScript) or `x // y` (jq):** they turn a real "
+        "`false` (and in JavaScript `0`) into the default. Test for null.",
+        "",
+        "### What a JSON Schema validator cannot check",
+        "",
+        "SPEC section 5a defines a valid document with rules no schema keyword expresses, and "
+        "validators differ where JSON parsers and format checkers differ. Measured with the "
+        "validators and set-ups of this page (`tests/test_consumer_docs.py` fails when a cell is "
+        "wrong); SPEC section 5a makes every case an invalid document:",
+        "",
+        *table,
+        "",
+        "SPEC section 5a gives the package one definition of a valid document, these rules "
+        "included, for `kpi-contract validate`, `publish_kpis`, the mirror and `read_kpis`. The "
+        "JavaScript reader (`js/reader.mjs`) checks all of them but duplicate keys, which "
+        "`JSON.parse` hides; the jq check below covers `nulls` and leap seconds.",
+        "",
+        "### Python",
+        "",
+        "`read_kpis` refuses another major (`UnsupportedVersionError`), drops unknown fields, "
+        "reads absent optional fields as null, validates, and returns the generated model "
+        "(`KpisV7`) with the file's age against the clock you pass:",
+        "",
+        "<!-- snippet: python-read -->",
+        "```python",
+        "import time",
+        "",
+        "from kpi_contract import KpiContractError, read_kpis",
+        "",
+        "try:",
+        '    reading = read_kpis("logs/state/kpis_v7.json", now_ts=time.time(), max_age_s=120)',
+        "except KpiContractError as error:  # missing, not JSON, another major, invalid",
+        '    raise SystemExit(f"kpis_v7 unusable: {error}") from None',
+        "kpis = reading.kpis",
+        "share = kpis.router.maker_fill_share  # float | None",
+        'print(share if share is not None else f"n/a ({kpis.nulls[\'router.maker_fill_share\']})")',
+        "```",
+        "",
+        "Other Python validators: `jsonschema_rs.Draft202012Validator(schema, "
+        "validate_formats=True)`, or python-jsonschema's `Draft202012Validator(schema, "
+        "format_checker=Draft202012Validator.FORMAT_CHECKER)` with `rfc3339-validator` installed "
+        "(without it `date-time` is silently not checked); both need the checks of the table.",
+        "",
+        "### JavaScript and TypeScript",
+        "",
+        "`js/` holds what a dashboard needs (pinned in `js/package.json`; `npm ci` in `js/`, "
+        "which `scripts/setup_env.sh` runs): `js/ajv-setup.mjs` (the Ajv set-up), "
+        "`js/reader.mjs` (the tolerant reader: `readKpisV7`, `projectKpisV7`, "
+        "`packageRuleViolations`), `js/types/kpis_v7.d.ts` (TypeScript types generated from the "
+        "schema) and `js/examples/kpi-cards.ts` (a dashboard card per KPI). Outside this "
+        "repository, copy those three files and install `ajv@8.20.0` and `ajv-formats@3.0.1`.",
+        "",
+        "**Ajv in strict mode.** `new Ajv2020()` (Ajv 8's 2020-12 build, default options: strict "
+        'mode) refuses the schema with `strict mode: unknown keyword: "x-unit"`, and without '
+        'ajv-formats with `unknown format "date-time" ignored in schema`. Do not turn strict mode '
+        "off; add ajv-formats, then the set-up: it declares `x-unit` as an annotation keyword "
+        "(whose value must be a string) and makes `date-time` RFC 3339's grammar (ajv-formats "
+        "alone also accepts `2026-01-01 00:00:00Z` and offsets without a colon, which the other "
+        "validators refuse). With it the schema compiles even with `strict: true` "
+        "(strictTypes, strictTuples, strictRequired as errors). The schema keeps `x-unit`: "
+        "renaming or dropping it would be a schema release for every consumer and would take "
+        "the machine-readable unit away; strict validators are meant to be told about "
+        "annotation keywords.",
+        "",
+        "A script in `js/` (so it finds `js/node_modules`), run from the repository root as "
+        "`node js/read-kpis.mjs`:",
+        "",
+        "<!-- snippet: js-read -->",
+        "```js",
+        'import { readFileSync } from "node:fs";',
+        'import Ajv2020 from "ajv/dist/2020.js";',
+        'import addFormats from "ajv-formats";',
+        'import { setUpAjvForKpisV7 } from "./ajv-setup.mjs";',
+        'import { KpisV7ReadError, readKpisV7 } from "./reader.mjs";',
+        "",
+        'const schema = JSON.parse(readFileSync("schemas/kpis_v7.schema.json", "utf8"));',
+        "const ajv = new Ajv2020(); // default options: strict mode stays on",
+        "addFormats(ajv); // first: registers date-time",
+        "setUpAjvForKpisV7(ajv); // then: declares x-unit, RFC 3339 date-time",
+        "const validate = ajv.compile(schema);",
+        "",
+        "try {",
+        '  const text = readFileSync("logs/state/kpis_v7.json", "utf8");',
+        "  const kpis = readKpisV7(text, { schema, validate }); // typed KpisV7",
+        "  const share = kpis.router.maker_fill_share; // number | null",
+        '  console.log(share !== null ? share : `n/a (${kpis.nulls["router.maker_fill_share"]})`);',
+        "} catch (error) {",
+        "  if (!(error instanceof KpisV7ReadError)) throw error;",
+        "  // error.kind: json, version (another major), invalid (schema) or rules (SPEC 5a)",
+        "  console.error(`kpis_v7 unusable: ${error.kind}: ${error.message}`);",
+        "  process.exitCode = 1;",
+        "}",
+        "```",
+        "",
+        "Validating with Ajv alone (`validate(doc)`) is the writer's check: it refuses a newer "
+        "7.x payload's unknown fields. Readers call `readKpisV7`, which refuses another major, "
+        "projects the document onto the schema the way `read_kpis` does (the two agree on "
+        "every test document), validates, then checks the rules of the table.",
+        "",
+        "**TypeScript.** `import type { KpisV7, Nulls, NullReason } from "
+        '"./types/kpis_v7.js";`: every nullable KPI is `T | null`, labels are unions of their '
+        "vocabulary, `keyof Nulls` is the union of KPI paths, and each unit is in its field's "
+        "doc comment. `js/tsconfig.json` is the checked configuration (`strict`, "
+        "`noUncheckedIndexedAccess`, `allowJs` and `checkJs` for the `.mjs` modules, bundler "
+        "module resolution as in a web build). A table typed `{ [P in keyof Nulls]-?: ... }`, "
+        "as in the example, stops compiling when a release adds a KPI that the dashboard does "
+        "not show. The types are generated: `node js/scripts/generate-types.mjs` after a "
+        "schema change (a test fails while they are stale).",
+        "",
+        "### Shell",
+        "",
+        "Validate with the package's command line (exit 0 valid, 1 invalid, 2 usage or I/O; "
+        "one line per error); Sourcemeta's `jsonschema validate --format-assertion "
+        "schemas/kpis_v7.schema.json FILE` (`pip install sourcemeta-jsonschema`; its wrapper "
+        "adds a Python traceback to the report of an invalid file) is an independent schema "
+        "check that needs the table's additions:",
+        "",
+        "<!-- snippet: shell-validate -->",
+        "```sh",
+        "kpi-contract validate logs/state/kpis_v7.json",
+        "```",
+        "",
+        "Read with `jq` (1.6 or newer). It ignores unknown fields by itself and reads an absent "
+        "field as null; refuse another major first. One KPI, its value or why it is null:",
+        "",
+        "<!-- snippet: jq-kpi -->",
+        "```sh",
+        "kpi() {  # kpi FILE DOTTED.PATH: the value, or n/a (reason)",
+        "  jq -r --arg kpi \"$2\" '",
+        "    (.schema_version | tostring | split(\".\")[0]) as $major",
+        "    | if $major != \"7\" then error(\"unsupported schema_version \\(.schema_version)\")"
+        " else . end",
+        "    | ($kpi | split(\".\")) as $path",
+        "    | getpath($path) as $value",
+        "    | if $value != null then $value",
+        "      else [range($path | length; 0; -1) as $n | .nulls[$path[:$n] | join(\".\")]"
+        " // empty]",
+        "           | \"n/a (\\(.[0] // \"absent\"))\"",
+        "      end' \"$1\"",
+        "}",
+        "kpi logs/state/kpis_v7.json router.maker_fill_share",
+        "```",
+        "",
+        "Every null KPI with its reason, then the checks of the table that jq can make "
+        "(`nulls` lists exactly the null leaves; no leap second); `jq -e` exits 1 when one "
+        "fails:",
+        "",
+        "<!-- snippet: jq-nulls -->",
+        "```sh",
+        "jq -r '.nulls | to_entries[] | \"\\(.key)\\t\\(.value)\"' logs/state/kpis_v7.json",
+        "jq -e '([paths(. == null) | map(tostring) | join(\".\")] | sort) == (.nulls | keys)",
+        "       and (.ts | test(\":60(\\\\.[0-9]+)?Z$\") | not)' logs/state/kpis_v7.json",
+        "```",
+        "",
+        "jq does not refuse a number beyond double range (1.6 prints it as "
+        "1.7976931348623157e+308) and keeps the last of duplicate keys: validate the file before "
+        "trusting what jq prints.",
+        "",
+    ]

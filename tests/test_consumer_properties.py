@@ -1,0 +1,76 @@
+"""Property: the consumers' validators never split on a document (issue 14).
+
+Hypothesis draws batches of documents made from valid payloads with one to four values replaced
+by arbitrary JSON (any number, string, label, container or null) at KPI leaves, ``ts``,
+``schema_version`` and ``nulls``; every validator of tests/consumer_validators.py must give each
+document the same verdict. The divergences the reference documents on purpose (a string ending in
+a newline, which python-jsonschema's ``$`` accepts) are left out of the draw; numbers stay within
+what every parser reads as the same double.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.consumer_corpus import LEAVES, NULL_PATHS, REASONS, text_of
+from tests.consumer_validators import VALIDATORS, schema
+from tests.snapshot_fixtures import FIXTURE_FILES
+
+BASES = [json.loads(p.read_text())["expected"] for p in FIXTURE_FILES] + schema()["examples"]
+LABELS = sorted({label for leaf in LEAVES for label in leaf.vocabulary})
+TARGETS = ["schema_version", "ts", *NULL_PATHS, "nulls"]
+
+strings = st.text(max_size=24).filter(lambda s: not s.endswith("\n"))
+numbers = st.one_of(
+    st.integers(min_value=-(2**63), max_value=2**63),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from([0, 1, -0.0, 1.0000000000000002, 0.9999999999999999, 5e-324, -5e-324,
+                     1.7976931348623157e308]),
+)
+scalars = st.one_of(
+    st.none(), st.booleans(), numbers, strings,
+    st.sampled_from([*LABELS, *REASONS, "7.0.0", "7.2.10", "8.0.0", "2026-01-01T00:00:00Z",
+                     "2026-02-30T00:00:00Z", "2026-01-01T00:00:00.25Z"]),
+)
+values = st.one_of(
+    scalars,
+    st.lists(scalars, max_size=2),
+    st.dictionaries(st.sampled_from([*NULL_PATHS, "state", "drawdown_frac", "x"]),
+                    st.one_of(scalars, st.sampled_from(REASONS)), max_size=3),
+)
+
+
+@st.composite
+def documents(draw: st.DrawFn) -> str:
+    doc: Any = copy.deepcopy(draw(st.sampled_from(BASES)))
+    for _ in range(draw(st.integers(min_value=1, max_value=4))):
+        target = draw(st.sampled_from(TARGETS))
+        value = draw(values)
+        if target == "nulls" and isinstance(doc.get("nulls"), dict):
+            doc["nulls"][draw(st.sampled_from(NULL_PATHS))] = draw(
+                st.one_of(st.sampled_from(REASONS), scalars))
+            continue
+        *parents, last = target.split(".")
+        node = doc
+        for part in parents:
+            if not isinstance(node.get(part), dict):
+                node[part] = {}
+            node = node[part]
+        node[last] = value
+    return text_of(doc)
+
+
+# Each example runs node and Sourcemeta once: a 40th of the profile's examples (12 in ci, 500 deep).
+@settings(max_examples=max(12, settings.default.max_examples // 40))
+@given(st.lists(documents(), min_size=20, max_size=40))
+def test_validators_agree_on_arbitrary_documents(texts: list[str]) -> None:
+    """Every validator gives each drawn document the same verdict."""
+    verdicts = {name: validate(texts) for name, validate in VALIDATORS.items()}
+    for index, text in enumerate(texts):
+        seen = {name: v[index] for name, v in verdicts.items()}
+        assert len(set(seen.values())) == 1, (text, seen)
