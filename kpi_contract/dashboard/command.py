@@ -51,7 +51,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:  # noqa: RET503 (ends in os.execve: never returns)
     """Check, announce, and exec the Streamlit server (returns only on an error)."""
     if importlib.util.find_spec("streamlit") is None:
         print(MISSING_EXTRA, file=sys.stderr)

@@ -80,7 +80,7 @@ _FORMATTERS: dict[str, Callable[[float], str]] = {
     "USD": format_usd,
     "USD/trade": lambda v: f"{format_usd(v)} / trade",
     "fraction": format_percent,
-    "ratio": lambda v: f"{v:,.2f}×",
+    "ratio": lambda v: f"{v:,.2f}\u00d7",
     "bps": lambda v: f"{v:,.2f} bps",
     "s": format_age,
 }

@@ -1,10 +1,10 @@
 """The dashboard's view model, free of any UI framework: KPI cards and the panel's state.
 
-``kpi_cards(source)`` turns a reading (``read_kpis``), a model or a document into one ``KpiCard``
-per KPI leaf, in schema order (``fields.schema_fields``). ``panel_state(path, now_ts=...)`` reads the
-mirrored file and says what the panel must show: the cards, how old the file is, and, when there is
-nothing to show, why (missing, unreadable, torn, invalid, another major version, the legacy flat
-file). Both are plain data: the Streamlit panel (``kpi_contract.dashboard.panel``) only draws
+``kpi_cards(source)`` turns a reading (``read_kpis``), a model or a document into one
+``KpiCard`` per KPI leaf, in schema order (``fields.schema_fields``). ``panel_state(path,
+now_ts=...)`` reads the mirrored file and says what the panel must show: the cards, how old the
+file is, and, when there is nothing to show, why (missing, unreadable, torn, invalid, another
+major version, the legacy flat file). Both are plain data: the Streamlit panel (``kpi_contract.dashboard.panel``) only draws
 them, and a team on another framework can draw them too.
 
 Honesty rules (issue 8): a null KPI is ``no_data`` and its text is ``no data: <reason>``, never a
@@ -174,8 +174,8 @@ def panel_state(
     without it both are None. A reading keeps its own age unless ``now_ts`` is given.
     """
     if isinstance(source, KpiReading):
-        raw = json.dumps(source.kpis.model_dump(mode="json"), indent=2)
-        return _from_reading(source, "(reading)", raw, now_ts, max_age_s)
+        dumped = json.dumps(source.kpis.model_dump(mode="json"), indent=2)
+        return _from_reading(source, "(reading)", dumped, now_ts, max_age_s)
     path = _kpi_path(source)
     outcome, raw = _read_consistently(path, now_ts, max_age_s)
     raw_text = None if raw is None else _display_text(raw)
