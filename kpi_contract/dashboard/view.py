@@ -4,8 +4,9 @@
 ``KpiCard`` per KPI leaf, in schema order (``fields.schema_fields``). ``panel_state(path,
 now_ts=...)`` reads the mirrored file and says what the panel must show: the cards, how old the
 file is, and, when there is nothing to show, why (missing, unreadable, torn, invalid, another
-major version, the legacy flat file). Both are plain data: the Streamlit panel (``kpi_contract.dashboard.panel``) only draws
-them, and a team on another framework can draw them too.
+major version, the legacy flat file). Both are plain data: the Streamlit panel
+(``kpi_contract.dashboard.panel``) only draws them, and a team on another framework can draw them
+too.
 
 Honesty rules (issue 8): a null KPI is ``no_data`` and its text is ``no data: <reason>``, never a
 default value; the reason is the payload's own ``nulls`` entry (a ``risk.dd_state`` entry for both
