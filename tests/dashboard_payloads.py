@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -111,22 +111,30 @@ def invalid() -> dict[str, Any]:
     return doc
 
 
-def _json(factory: Callable[[], dict[str, Any]]) -> Callable[[Path], None]:
-    def write(path: Path) -> None:
-        path.write_text(json.dumps(factory(), indent=2) + "\n", encoding="utf-8")
+def iso(epoch_s: float) -> str:
+    """``epoch_s`` as the payload's ``ts`` (RFC 3339, UTC, whole seconds)."""
+    return datetime.fromtimestamp(round(epoch_s), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _json(factory: Callable[[], dict[str, Any]]) -> Callable[[Path, float | None], None]:
+    def write(path: Path, ts: float | None) -> None:
+        doc = factory()
+        if ts is not None and "ts" in doc:
+            doc["ts"] = iso(ts)
+        path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
     return write
 
 
-def _torn(path: Path) -> None:
+def _torn(path: Path, ts: float | None) -> None:
     data = json.dumps(healthy(), indent=2).encode()
     path.write_bytes(data[: len(data) // 2])
 
 
-def _missing(path: Path) -> None:
+def _missing(path: Path, ts: float | None) -> None:
     path.unlink(missing_ok=True)
 
 
-FILES: dict[str, Callable[[Path], None]] = {
+FILES: dict[str, Callable[[Path, float | None], None]] = {
     "healthy": _json(healthy),
     "all_null": _json(all_null),
     "stressed": _json(stressed),
@@ -141,11 +149,12 @@ FILES: dict[str, Callable[[Path], None]] = {
 }
 
 
-def write_file(kind: str, state_dir: Path) -> Path:
-    """Create ``state_dir/kpis_v7.json`` of ``kind`` (or remove it, for ``missing``)."""
+def write_file(kind: str, state_dir: Path, *, ts: float | None = None) -> Path:
+    """Create ``state_dir/kpis_v7.json`` of ``kind`` (or remove it, for ``missing``), with its
+    ``ts`` set to the epoch time ``ts`` when given."""
     state_dir.mkdir(parents=True, exist_ok=True)
     path = state_dir / "kpis_v7.json"
-    FILES[kind](path)
+    FILES[kind](path, ts)
     return path
 
 
