@@ -19,6 +19,10 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Flags for a root, sandbox-less, network-less machine: no GPU, QUIC, first-run UI, background
@@ -99,8 +103,8 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def chromium_page(width: int = 1400, height: int = 1700) -> Iterator[object]:
-    """A Playwright page in Debian's Chromium with a fresh profile directory (``Page``)."""
+def chromium_page(width: int = 1400, height: int = 1700) -> Iterator[Page]:
+    """A Playwright page in Debian's Chromium with a fresh, empty profile directory."""
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory(prefix="kpi-chromium-") as profile, \

@@ -48,8 +48,7 @@ def test_browser_sees_cards_then_the_next_publish_without_a_reload(tmp_path: Pat
     kpi_file = state_dir / "kpis_v7.json"
     publish(kpi_file, payloads.stressed())
     with dashboard_server(state_dir, tmp_path / "server.log", refresh_s=1.0) as server, \
-            chromium_page() as page_object:
-        page: Any = page_object
+            chromium_page() as page:
         port = int(server.url.rsplit(":", 1)[1].strip("/"))
         assert {a.split(":")[0] if ":" in a else a for a in listening(port)} == {LOOPBACK_V4}
         page.goto(server.url)

@@ -100,7 +100,7 @@ def test_state_dir_that_is_a_file_is_refused(tmp_path: Path) -> None:
 def test_server_is_loopback_headless_and_sends_no_usage_statistics() -> None:
     """The streamlit command binds 127.0.0.1, runs headless, with usage statistics off."""
     command = streamlit_command(8123, python="py")
-    assert command[:5] == ["py", "-m", "streamlit", "run", str(PAGE)]
+    assert command[:5] == ["py", "-m", "kpi_contract.dashboard.serve", "run", str(PAGE)]
     options = dict(zip(command[5::2], command[6::2], strict=True))
     assert options == {
         "--server.headless": "true", "--server.address": "127.0.0.1", "--server.port": "8123",

@@ -70,9 +70,10 @@ class PageSettings:
 
 
 def streamlit_command(port: int, python: str = sys.executable) -> list[str]:
-    """``python -m streamlit run <page>`` bound to loopback ``port``, headless, no telemetry."""
+    """``streamlit run <page>`` (through ``kpi_contract.dashboard.serve``, which warms the panel
+    first) bound to loopback ``port``, headless, no telemetry."""
     return [
-        python, "-m", "streamlit", "run", str(PAGE),
+        python, "-m", "kpi_contract.dashboard.serve", "run", str(PAGE),
         "--server.headless", "true",
         "--server.address", LOOPBACK,
         "--server.port", str(port),
