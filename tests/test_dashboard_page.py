@@ -176,3 +176,30 @@ def test_render_kpi_panel_drops_into_an_app_with_a_reading(tmp_path: Path) -> No
     assert metrics(app)["Drawdown"] == "12.50%"
     assert len(app.metric) == 14
     assert not app.expander
+
+
+def two_panels(live: str, replay: str) -> None:
+    """One page, two executors' panels side by side."""
+    import streamlit as st
+
+    from kpi_contract.dashboard import render_kpi_panel
+
+    left, right = st.columns(2)
+    with left:
+        render_kpi_panel(live, key_prefix="live", show_raw=False)
+    with right:
+        render_kpi_panel(replay, key_prefix="replay", show_raw=False)
+
+
+def test_two_panels_on_one_page_with_their_own_keys(tmp_path: Path) -> None:
+    """Two panels with distinct key prefixes render together without a duplicate-key error."""
+    live = write_file("healthy", tmp_path / "live", ts=time.time())
+    replay = write_file("all_null", tmp_path / "replay", ts=time.time())
+    app = AppTest.from_function(two_panels, kwargs={"live": str(live), "replay": str(replay)},
+                                default_timeout=60)
+    app.run()
+    assert not app.exception
+    values = [m.value for m in app.metric]
+    assert len(values) == 28
+    assert values[0] == "$4,093.43"
+    assert values[14] == "no data: invalid"

@@ -40,7 +40,7 @@ BADGES: dict[Status, tuple[str, str]] = {
 # Let a card's value wrap instead of being cut ("no data: out of ra..."); ``st-key-<key>`` is the
 # class Streamlit gives a keyed container, ``stMetricValue`` its metric value.
 CARD_CSS = """<style>
-[class*="st-key-kpi-"] [data-testid="stMetricValue"] * {
+[class*="st-key-%s-"] [data-testid="stMetricValue"] * {
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
 }
 </style>"""
@@ -56,20 +56,23 @@ def render_kpi_panel(
     max_age_s: float = DEFAULT_MAX_AGE_S,
     columns: int = 5,
     show_raw: bool = True,
+    key_prefix: str = "kpi",
 ) -> PanelState:
     """Draw the KPI panel for ``source`` (a kpis_v7.json path, its directory, or a reading).
 
     ``now_ts`` defaults to the current time (the panel is a live view; the view model itself never
-    reads the clock); ``max_age_s`` is the staleness limit; ``columns`` the cards per row. Returns
+    reads the clock); ``max_age_s`` is the staleness limit; ``columns`` the cards per row;
+    ``key_prefix`` names the cards' containers (``<prefix>-risk-dd_state-state``): give each
+    panel its own when one page shows several. Returns
     the ``PanelState`` it drew. Never raises for a bad file: the banner says what is wrong.
     """
     state = panel_state(source, now_ts=time.time() if now_ts is None else now_ts,
                         max_age_s=max_age_s)
     _banner(state)
     if state.readable:
-        st.html(CARD_CSS)
+        st.html(CARD_CSS % key_prefix)
         _summary(state)
-        _cards(state.cards, max(1, columns))
+        _cards(state.cards, max(1, columns), key_prefix)
     if show_raw:
         _raw(state)
     return state
@@ -93,7 +96,7 @@ def _summary(state: PanelState) -> None:
     st.markdown(f"**{counts}**{context}")
 
 
-def _cards(cards: Sequence[KpiCard], per_row: int) -> None:
+def _cards(cards: Sequence[KpiCard], per_row: int, key_prefix: str) -> None:
     sections: dict[str, list[KpiCard]] = {}
     for card in cards:
         sections.setdefault(card.section, []).append(card)
@@ -103,11 +106,11 @@ def _cards(cards: Sequence[KpiCard], per_row: int) -> None:
             row = members[start:start + per_row]
             for column, card in zip(st.columns(per_row), row, strict=False):
                 with column:
-                    _card(card)
+                    _card(card, key_prefix)
 
 
-def _card(card: KpiCard) -> None:
-    with st.container(border=True, key=f"kpi-{card.path.replace('.', '-')}"):
+def _card(card: KpiCard, key_prefix: str) -> None:
+    with st.container(border=True, key=f"{key_prefix}-{card.path.replace('.', '-')}"):
         st.metric(card.label, card.text, help=f"{card.help} (`{card.path}`)")
         word, color = BADGES[card.status]
         st.badge(word, color=color)  # type: ignore[arg-type]
