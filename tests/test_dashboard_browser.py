@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image, ImageStat  # Pillow comes with the dashboard extra (a Streamlit dependency)
 
 from kpi_contract.models import KpisV7
 from kpi_contract.publish import publish_kpis
@@ -25,9 +26,6 @@ pytestmark = [
         ".ci/run installs it")),
     pytest.mark.slow,
 ]
-pytest.importorskip("streamlit", reason="the dashboard extra is not installed")
-Image = pytest.importorskip("PIL.Image", reason="Pillow comes with streamlit")
-ImageStat = pytest.importorskip("PIL.ImageStat", reason="Pillow comes with streamlit")
 
 DRAWDOWN_CARD = ".st-key-kpi-risk-dd_state-drawdown_frac"
 STATE_CARD = ".st-key-kpi-risk-dd_state-state"

@@ -6,9 +6,6 @@ import time
 from pathlib import Path
 
 import pytest
-
-pytest.importorskip("streamlit", reason="the dashboard extra is not installed")
-
 from streamlit.testing.v1 import AppTest
 
 from kpi_contract.dashboard.launch import ENV_MAX_AGE_S, ENV_REFRESH_S, ENV_STATE_DIR, PAGE
