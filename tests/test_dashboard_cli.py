@@ -3,6 +3,7 @@ executor's plain install never importing Streamlit."""
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import tomllib
@@ -127,3 +128,15 @@ def test_page_settings_refuse_bad_values(environ: dict[str, str], message: str) 
     """A bad setting is a ValueError naming it, not a page that silently never refreshes."""
     with pytest.raises(ValueError, match=message.replace("(", r"\(")):
         PageSettings.from_environ(environ)
+
+
+def test_port_in_use_is_one_line_and_exit_2() -> None:
+    """A port another process listens on is refused before Streamlit starts: one line, exit 2."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run_cli("dashboard", "--port", str(port))
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"kpi-contract dashboard: error: 127.0.0.1:{port}: port already in use"]

@@ -5,16 +5,18 @@
 It checks its arguments and that the ``dashboard`` extra is installed, prints one line saying what
 it serves where, then replaces itself with the Streamlit server (``os.execve``: Ctrl-C and SIGTERM
 reach Streamlit directly, and its exit code is the command's). Exit 2 with one line on stderr for
-a usage problem or a missing extra. The state directory need not exist yet: the page then says the
-file is missing until the executor's mirror creates it.
+a usage problem, a missing extra or a port already in use. The state directory need not exist
+yet: the page then says the file is missing until the executor's mirror creates it.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib.util
 import math
 import os
+import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -61,10 +63,27 @@ def run(args: argparse.Namespace) -> int:  # noqa: RET503 (ends in os.execve: ne
         print(f"{args.state_dir}::$: --state-dir is not a directory", file=sys.stderr)
         return EXIT_USAGE
     settings = PageSettings(state_dir, args.refresh_s, args.max_age_s)
+    problem = _port_problem(args.port)
+    if problem is not None:
+        print(f"kpi-contract dashboard: error: {LOOPBACK}:{args.port}: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     print(f"kpi-contract dashboard: {settings.kpi_path} on http://{LOOPBACK}:{args.port}/ "
           f"(re-read every {settings.refresh_s:g} s; Ctrl-C stops)", flush=True)
     command = streamlit_command(args.port)
     os.execve(command[0], command, {**os.environ, **settings.environ()})
+
+
+def _port_problem(port: int) -> str | None:
+    """Why the server could not listen on the loopback ``port``, or None when it can (checked
+    the way the server binds: SO_REUSEADDR, so a port in TIME_WAIT counts as free)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((LOOPBACK, port))
+        except OSError as exc:
+            return "port already in use" if exc.errno == errno.EADDRINUSE else (
+                exc.strerror or str(exc))
+    return None
 
 
 def _port(text: str) -> int:
