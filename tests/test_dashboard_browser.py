@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PIL import Image, ImageStat  # Pillow comes with the dashboard extra (a Streamlit dependency)
 
 from kpi_contract.models import KpisV7
 from kpi_contract.publish import publish_kpis
@@ -76,6 +75,8 @@ def test_browser_sees_cards_then_the_next_publish_without_a_reload(tmp_path: Pat
 
 def assert_not_blank(png: Path) -> None:
     """A screenshot of a rendered panel: large, with contrast and many colours."""
+    from PIL import Image, ImageStat  # Pillow comes with the dashboard extra (Streamlit needs it)
+
     with Image.open(png) as image:
         rgb = image.convert("RGB")
         assert rgb.size == (1400, 1700)

@@ -1,16 +1,34 @@
-"""The packaged Streamlit page and the drop-in panel, under Streamlit's own test harness."""
+"""The packaged Streamlit page and the drop-in panel, under Streamlit's own test harness.
+
+Streamlit is imported when a test runs, not when the module is collected: the crash-safety tests,
+collected earlier in the same process, fork publishers from it, and a process carrying Streamlit's
+heap forks and collects garbage slower.
+"""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from kpi_contract.dashboard.launch import ENV_MAX_AGE_S, ENV_REFRESH_S, ENV_STATE_DIR, PAGE
 from tests import dashboard_payloads as payloads
 from tests.dashboard_payloads import KPI_PATHS, write_file
+
+if TYPE_CHECKING:
+    from streamlit.testing.v1 import AppTest
+
+
+def app_test(source: Any, **kwargs: Any) -> AppTest:
+    """``AppTest.from_file`` for a path, ``AppTest.from_function`` for a function."""
+    from streamlit.testing.v1 import AppTest
+
+    if callable(source):
+        return AppTest.from_function(source, default_timeout=60, **kwargs)
+    return AppTest.from_file(str(source), default_timeout=60)
+
 
 LABELS = ["NAV total", "NAV age", "Sources OK", "Drawdown state", "Drawdown", "ATR regime",
           "Fee PnL ratio", "Policy quality", "Maker first", "Maker fill share", "Average slippage",
@@ -24,7 +42,7 @@ def run_page(state_dir: Path, monkeypatch: pytest.MonkeyPatch, max_age_s: float 
     monkeypatch.setenv(ENV_STATE_DIR, str(state_dir))
     monkeypatch.setenv(ENV_REFRESH_S, "1")
     monkeypatch.setenv(ENV_MAX_AGE_S, str(max_age_s))
-    app = AppTest.from_file(str(PAGE), default_timeout=60).run()
+    app = app_test(PAGE).run()
     assert not app.exception, [e.value for e in app.exception]
     return app
 
@@ -167,7 +185,7 @@ def drop_in_app(path: str) -> None:
 def test_render_kpi_panel_drops_into_an_app_with_a_reading(tmp_path: Path) -> None:
     """render_kpi_panel takes a read_kpis reading; no raw expander when show_raw is False."""
     path = write_file("stressed", tmp_path, ts=time.time())
-    app = AppTest.from_function(drop_in_app, kwargs={"path": str(path)}, default_timeout=60)
+    app = app_test(drop_in_app, kwargs={"path": str(path)})
     app.run()
     assert not app.exception
     assert metrics(app)["Drawdown"] == "12.50%"
@@ -192,8 +210,7 @@ def test_two_panels_on_one_page_with_their_own_keys(tmp_path: Path) -> None:
     """Two panels with distinct key prefixes render together without a duplicate-key error."""
     live = write_file("healthy", tmp_path / "live", ts=time.time())
     replay = write_file("all_null", tmp_path / "replay", ts=time.time())
-    app = AppTest.from_function(two_panels, kwargs={"live": str(live), "replay": str(replay)},
-                                default_timeout=60)
+    app = app_test(two_panels, kwargs={"live": str(live), "replay": str(replay)})
     app.run()
     assert not app.exception
     values = [m.value for m in app.metric]
