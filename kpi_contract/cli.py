@@ -1,4 +1,4 @@
-"""The ``kpi-contract`` command line: validate, build, schema, review.
+"""The ``kpi-contract`` command line: validate, build, schema, review, dashboard.
 
 This is the one place where errors become messages and exit codes:
 
@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from kpi_contract.build import build_kpis_v7
+from kpi_contract.dashboard.command import register as register_dashboard
 from kpi_contract.errors import KpiContractError, StateFileError, Violation
 from kpi_contract.publish import publish_kpis
 from kpi_contract.review.command import register as register_review
@@ -175,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     schema.set_defaults(func=_cmd_schema)
 
     register_review(commands)
+    register_dashboard(commands)
     return parser
 
 

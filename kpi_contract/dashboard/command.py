@@ -1,0 +1,106 @@
+"""The ``dashboard`` subcommand: serve the packaged KPI page with ``streamlit run``.
+
+    kpi-contract dashboard [--state-dir DIR] [--port N] [--refresh-s S] [--max-age-s S]
+
+It checks its arguments and that the ``dashboard`` extra is installed, prints one line saying what
+it serves where, then replaces itself with the Streamlit server (``os.execve``: Ctrl-C and SIGTERM
+reach Streamlit directly, and its exit code is the command's). Exit 2 with one line on stderr for
+a usage problem, a missing extra or a port already in use. The state directory need not exist
+yet: the page then says the file is missing until the executor's mirror creates it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import importlib.util
+import math
+import os
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+
+from kpi_contract.dashboard.launch import (
+    DEFAULT_PORT,
+    DEFAULT_REFRESH_S,
+    DEFAULT_STATE_DIR,
+    LOOPBACK,
+    PageSettings,
+    streamlit_command,
+)
+from kpi_contract.reader import DEFAULT_MAX_AGE_S
+
+EXIT_USAGE = 2
+HELP = "serve the KPI panel (Streamlit) for a mirrored state directory on 127.0.0.1"
+MISSING_EXTRA = ("kpi-contract dashboard: error: Streamlit is not installed; install the "
+                 "extra: pip install 'kpi-contract[dashboard]'")
+
+
+def register(subparsers: argparse._SubParsersAction[Any]) -> None:
+    """Add the ``dashboard`` subcommand to a ``kpi-contract`` subparsers object."""
+    parser = subparsers.add_parser("dashboard", help=HELP, description=HELP)
+    parser.add_argument("--state-dir", default=DEFAULT_STATE_DIR, metavar="DIR",
+                        help=f"the mirrored state directory (default: {DEFAULT_STATE_DIR})")
+    parser.add_argument("--port", type=_port, default=DEFAULT_PORT, metavar="N",
+                        help=f"loopback port to serve on (default: {DEFAULT_PORT})")
+    parser.add_argument("--refresh-s", type=_seconds, default=DEFAULT_REFRESH_S, metavar="S",
+                        help=f"seconds between re-reads of the file (default: "
+                             f"{DEFAULT_REFRESH_S:g})")
+    parser.add_argument("--max-age-s", type=_seconds, default=DEFAULT_MAX_AGE_S, metavar="S",
+                        help=f"a file older than this is shown as stale (default: "
+                             f"{DEFAULT_MAX_AGE_S:g})")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:  # noqa: RET503 (ends in os.execve: never returns)
+    """Check, announce, and exec the Streamlit server (returns only on an error)."""
+    if importlib.util.find_spec("streamlit") is None:
+        print(MISSING_EXTRA, file=sys.stderr)
+        return EXIT_USAGE
+    state_dir = Path(args.state_dir).absolute()
+    if state_dir.exists() and not state_dir.is_dir():
+        print(f"{args.state_dir}::$: --state-dir is not a directory", file=sys.stderr)
+        return EXIT_USAGE
+    settings = PageSettings(state_dir, args.refresh_s, args.max_age_s)
+    problem = _port_problem(args.port)
+    if problem is not None:
+        print(f"kpi-contract dashboard: error: {LOOPBACK}:{args.port}: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"kpi-contract dashboard: {settings.kpi_path} on http://{LOOPBACK}:{args.port}/ "
+          f"(re-read every {settings.refresh_s:g} s; Ctrl-C stops)", flush=True)
+    command = streamlit_command(args.port)
+    os.execve(command[0], command, {**os.environ, **settings.environ()})
+
+
+def _port_problem(port: int) -> str | None:
+    """Why the server could not listen on the loopback ``port``, or None when it can (checked
+    the way the server binds: SO_REUSEADDR, so a port in TIME_WAIT counts as free)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((LOOPBACK, port))
+        except OSError as exc:
+            return "port already in use" if exc.errno == errno.EADDRINUSE else (
+                exc.strerror or str(exc))
+    return None
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"not a TCP port (1-65535): {text!r}")
+    return port
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"not a positive number of seconds: {text!r}")
+    return value

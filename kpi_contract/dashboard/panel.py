@@ -1,0 +1,126 @@
+"""The KPI panel in Streamlit, for the dashboard team's app: ``render_kpi_panel(path_or_reading)``.
+
+It only draws what the view model decided (``kpi_contract.dashboard.view``): one card per KPI with
+its text, status badge and null reason; a banner when the file is stale or cannot be shown; the
+payload's context fields; and the raw document in an expander. Needs the optional extra
+``pip install 'kpi-contract[dashboard]'`` (Streamlit is imported here and nowhere else in the
+package).
+
+Drop-in use, re-reading the mirrored file every 5 s without reloading the page::
+
+    import streamlit as st
+    from kpi_contract.dashboard import render_kpi_panel
+
+    @st.fragment(run_every=5)
+    def kpis() -> None:
+        render_kpi_panel("dashboard/state/kpis_v7.json")
+
+    kpis()
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+
+import streamlit as st
+
+from kpi_contract.dashboard.fields import humanise
+from kpi_contract.dashboard.status_rules import Status
+from kpi_contract.dashboard.view import KpiCard, PanelState, panel_state
+from kpi_contract.reader import DEFAULT_MAX_AGE_S, KpiReading
+
+BADGES: dict[Status, tuple[str, str]] = {
+    "ok": ("OK", "green"),
+    "warn": ("WARN", "orange"),
+    "critical": ("CRITICAL", "red"),
+    "no_data": ("NO DATA", "gray"),
+}
+# Let a card's value wrap instead of being cut ("no data: out of ra..."); ``st-key-<key>`` is the
+# class Streamlit gives a keyed container, ``stMetricValue`` its metric value.
+CARD_CSS = """<style>
+[class*="st-key-%s-"] [data-testid="stMetricValue"] * {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+}
+</style>"""
+STATUS_WORDS: dict[Status, str] = {
+    "critical": "critical", "warn": "warn", "no_data": "no data", "ok": "ok",
+}
+
+
+def render_kpi_panel(
+    source: str | os.PathLike[str] | KpiReading,
+    *,
+    now_ts: float | None = None,
+    max_age_s: float = DEFAULT_MAX_AGE_S,
+    columns: int = 5,
+    show_raw: bool = True,
+    key_prefix: str = "kpi",
+) -> PanelState:
+    """Draw the KPI panel for ``source`` (a kpis_v7.json path, its directory, or a reading).
+
+    ``now_ts`` defaults to the current time (the panel is a live view; the view model itself never
+    reads the clock); ``max_age_s`` is the staleness limit; ``columns`` the cards per row;
+    ``key_prefix`` names the cards' containers (``<prefix>-risk-dd_state-state``): give each
+    panel its own when one page shows several. Returns
+    the ``PanelState`` it drew. Never raises for a bad file: the banner says what is wrong.
+    """
+    state = panel_state(source, now_ts=time.time() if now_ts is None else now_ts,
+                        max_age_s=max_age_s)
+    _banner(state)
+    if state.readable:
+        st.html(CARD_CSS % key_prefix)
+        _summary(state)
+        _cards(state.cards, max(1, columns), key_prefix)
+    if show_raw:
+        _raw(state)
+    return state
+
+
+def _banner(state: PanelState) -> None:
+    if state.condition == "ok":
+        st.success(state.message)
+    elif state.condition == "stale":
+        st.warning(state.message)
+    else:
+        st.error(state.message)
+        for line in state.errors:
+            st.text(line)
+
+
+def _summary(state: PanelState) -> None:
+    counts = " · ".join(f"{state.status_counts.get(status, 0)} {word}"
+                        for status, word in STATUS_WORDS.items())
+    context = "".join(f" · {field.label}: **{field.text}**" for field in state.context)
+    st.markdown(f"**{counts}**{context}")
+
+
+def _cards(cards: Sequence[KpiCard], per_row: int, key_prefix: str) -> None:
+    sections: dict[str, list[KpiCard]] = {}
+    for card in cards:
+        sections.setdefault(card.section, []).append(card)
+    for section, members in sections.items():
+        st.subheader(humanise(section))
+        for start in range(0, len(members), per_row):
+            row = members[start:start + per_row]
+            for column, card in zip(st.columns(per_row), row, strict=False):
+                with column:
+                    _card(card, key_prefix)
+
+
+def _card(card: KpiCard, key_prefix: str) -> None:
+    with st.container(border=True, key=f"{key_prefix}-{card.path.replace('.', '-')}"):
+        st.metric(card.label, card.text, help=f"{card.help} (`{card.path}`)")
+        word, color = BADGES[card.status]
+        st.badge(word, color=color)  # type: ignore[arg-type]
+        if card.reason is not None:
+            st.caption(f"null reason: `{card.reason}`")
+
+
+def _raw(state: PanelState) -> None:
+    with st.expander(f"Raw document: {state.path}"):
+        if state.raw_text is None:
+            st.text("no file")
+        else:
+            st.code(state.raw_text, language="json")

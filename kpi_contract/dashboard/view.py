@@ -1,0 +1,332 @@
+"""The dashboard's view model, free of any UI framework: KPI cards and the panel's state.
+
+``kpi_cards(source)`` turns a reading (``read_kpis``), a model or a document into one
+``KpiCard`` per KPI leaf, in schema order (``fields.schema_fields``). ``panel_state(path,
+now_ts=...)`` reads the mirrored file and says what the panel must show: the cards, how old the
+file is, and, when there is nothing to show, why (missing, unreadable, torn, invalid, another
+major version, the legacy flat file). Both are plain data: the Streamlit panel
+(``kpi_contract.dashboard.panel``) only draws them, and a team on another framework can draw them
+too.
+
+Honesty rules (issue 8): a null KPI is ``no_data`` and its text is ``no data: <reason>``, never a
+default value; the reason is the payload's own ``nulls`` entry (a ``risk.dd_state`` entry for both
+of its children); a null that ``nulls`` does not explain, as when an older 7.x writer did not know
+a field this reader's schema has, is ``no data: not published``. The wall clock is never read:
+staleness is measured against the ``now_ts`` the caller passes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC
+from pathlib import Path
+from typing import Any, Literal
+
+from kpi_contract.dashboard.fields import FieldSpec, schema_fields
+from kpi_contract.dashboard.formatting import format_age, format_value
+from kpi_contract.dashboard.status_rules import STATUSES, Status, status_of, worst
+from kpi_contract.errors import (
+    DocumentInvalidError,
+    KpiContractError,
+    LegacyFormatError,
+    StateFileError,
+    UnsupportedVersionError,
+)
+from kpi_contract.models import KpisV7
+from kpi_contract.reader import DEFAULT_MAX_AGE_S, KpiReading, read_kpis
+from kpi_contract.schema import load_schema
+
+KPI_FILENAME = "kpis_v7.json"
+NOT_PUBLISHED = "not published"
+# The raw document shown in the panel's expander is cut here (a state file is about 600 bytes).
+MAX_RAW_CHARS = 100_000
+
+Condition = Literal[
+    "ok", "stale", "missing", "unreadable", "torn", "invalid", "unsupported_version", "legacy"
+]
+
+
+@dataclass(frozen=True)
+class KpiCard:
+    """One KPI as the panel shows it.
+
+    ``path``: the dotted path used in ``nulls``; ``label``: for people; ``section``: the first part
+    of the path (``nav``, ``risk``, ...); ``value``: the raw JSON value (None when null); ``text``:
+    the value with its unit, or ``no data: <reason>``; ``status``: ``ok``, ``warn``,
+    ``critical`` or ``no_data``; ``reason``: the null reason, else None; ``unit``: the schema's
+    ``x-unit``; ``help``: the schema's description.
+    """
+
+    path: str
+    label: str
+    section: str
+    value: object
+    text: str
+    status: Status
+    reason: str | None
+    unit: str | None
+    help: str
+
+
+@dataclass(frozen=True)
+class ContextField:
+    """A non-KPI leaf of the payload shown in the panel header (e.g. a run mode)."""
+
+    path: str
+    label: str
+    value: object
+    text: str
+
+
+@dataclass(frozen=True)
+class PanelState:
+    """Everything the panel shows for one read of the KPI file.
+
+    ``condition``: ``ok`` or ``stale`` when the file was read (cards present), else why not:
+    ``missing`` (no file), ``unreadable`` (permissions, a directory), ``torn`` (not a complete JSON
+    document: a partial or corrupt write), ``invalid`` (schema violations, in ``errors``),
+    ``unsupported_version`` (a major other than 7), ``legacy`` (the pre-contract flat file).
+    ``message``: one line for the banner. ``age_s``: ``now_ts - ts`` in seconds; ``stale``:
+    ``age_s > max_age_s``. ``raw_text``: the file as read (for the raw-document expander), None
+    when there is no file. ``status``: the most urgent card status, or ``critical`` when there
+    are no cards.
+    """
+
+    path: str
+    condition: Condition
+    message: str
+    cards: tuple[KpiCard, ...] = ()
+    context: tuple[ContextField, ...] = ()
+    schema_version: str | None = None
+    ts: str | None = None
+    age_s: float | None = None
+    stale: bool | None = None
+    max_age_s: float = DEFAULT_MAX_AGE_S
+    errors: tuple[str, ...] = ()
+    raw_text: str | None = None
+    status_counts: Mapping[Status, int] = field(default_factory=dict)
+
+    @property
+    def readable(self) -> bool:
+        """True when the file was read and the cards describe it."""
+        return self.condition in ("ok", "stale")
+
+    @property
+    def status(self) -> Status:
+        """The most urgent card status; ``critical`` when nothing could be shown."""
+        if not self.readable:
+            return "critical"
+        return worst([card.status for card in self.cards])
+
+    @property
+    def age_text(self) -> str | None:
+        """``age_s`` for people (``12 s``, ``5 min 3 s``), or None."""
+        return None if self.age_s is None else format_age(self.age_s)
+
+
+def kpi_cards(
+    source: KpiReading | KpisV7 | Mapping[str, Any],
+    *,
+    schema: Mapping[str, Any] | None = None,
+) -> tuple[KpiCard, ...]:
+    """One card per KPI leaf of ``schema`` (default: the packaged one), in schema order.
+
+    ``source`` is a ``read_kpis`` reading, a model, or a parsed document that has already been
+    validated (the values are taken as they are; a missing member reads as null).
+    """
+    document = _document(source)
+    fields = schema_fields(schema if schema is not None else load_schema())
+    nulls = document.get("nulls")
+    reasons: Mapping[str, Any] = nulls if isinstance(nulls, Mapping) else {}
+    return tuple(_card(spec, document, reasons) for spec in fields.kpis)
+
+
+def context_fields(
+    source: KpiReading | KpisV7 | Mapping[str, Any],
+    *,
+    schema: Mapping[str, Any] | None = None,
+) -> tuple[ContextField, ...]:
+    """The schema's non-KPI leaves (outside ``nulls``, other than ``schema_version`` and ``ts``)
+    with their values; empty for 7.0.0, which has none."""
+    document = _document(source)
+    fields = schema_fields(schema if schema is not None else load_schema())
+    out = []
+    for spec in fields.context:
+        value = _value_at(document, spec.path)
+        text = "not published" if value is None else format_value(value, spec.unit)
+        out.append(ContextField(spec.path, spec.label, value, text))
+    return tuple(out)
+
+
+def panel_state(
+    source: str | os.PathLike[str] | KpiReading,
+    *,
+    now_ts: float | None = None,
+    max_age_s: float = DEFAULT_MAX_AGE_S,
+) -> PanelState:
+    """Read ``source`` (a ``kpis_v7.json`` path, or a directory holding one, or a reading) and
+    describe the panel. Never raises for a bad file: the condition says what is wrong.
+
+    With a path, ``now_ts`` (epoch seconds, the caller's clock) gives the age and staleness;
+    without it both are None. A reading keeps its own age unless ``now_ts`` is given.
+    """
+    if isinstance(source, KpiReading):
+        dumped = json.dumps(source.kpis.model_dump(mode="json"), indent=2)
+        return _from_reading(source, "(reading)", dumped, now_ts, max_age_s)
+    path = _kpi_path(source)
+    outcome, raw = _read_consistently(path, now_ts, max_age_s)
+    raw_text = None if raw is None else _display_text(raw)
+    if isinstance(outcome, KpiReading):
+        return _from_reading(outcome, str(path), raw_text, now_ts, max_age_s)
+    return _failure(str(path), outcome, raw_text, max_age_s)
+
+
+def _kpi_path(source: str | os.PathLike[str]) -> Path:
+    path = Path(source)
+    return path / KPI_FILENAME if path.is_dir() else path
+
+
+def _read_consistently(
+    path: Path, now_ts: float | None, max_age_s: float
+) -> tuple[KpiReading | KpiContractError, bytes | None]:
+    """``read_kpis`` and the bytes it read: the file is read before and after, and the pair is
+    retried when a publish replaced the file in between (atomic replaces keep each read whole)."""
+    outcome: KpiReading | KpiContractError
+    after: bytes | None = None
+    for _attempt in range(3):
+        before = _raw_bytes(path)
+        try:
+            outcome = read_kpis(path, now_ts=now_ts, max_age_s=max_age_s)
+        except KpiContractError as exc:
+            outcome = exc
+        after = _raw_bytes(path)
+        if before == after:
+            break
+    return outcome, after
+
+
+def _raw_bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _display_text(raw: bytes) -> str:
+    text = raw.decode("utf-8", errors="replace")
+    if len(text) > MAX_RAW_CHARS:
+        return text[:MAX_RAW_CHARS] + f"\n... ({len(text) - MAX_RAW_CHARS} more characters)"
+    return text
+
+
+def _from_reading(
+    reading: KpiReading, path: str, raw_text: str | None, now_ts: float | None,
+    max_age_s: float,
+) -> PanelState:
+    ts = reading.kpis.ts
+    if now_ts is not None:
+        age_s: float | None = now_ts - ts.timestamp()
+        stale: bool | None = now_ts - ts.timestamp() > max_age_s
+    else:
+        age_s, stale = reading.age_s, reading.stale
+    cards = kpi_cards(reading)
+    counts = {status: sum(card.status == status for card in cards) for status in STATUSES}
+    ts_text = ts.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    if stale:
+        condition: Condition = "stale"
+        message = (f"Stale: {path} was last published {format_age(age_s or 0.0)} ago "
+                   f"(at {ts_text}); the limit is {format_age(max_age_s)}. Is the executor "
+                   "or the mirror running?")
+    else:
+        condition = "ok"
+        age = "" if age_s is None else f", {format_age(age_s)} ago"
+        message = f"kpis_v7 {reading.schema_version} published at {ts_text}{age}"
+    return PanelState(
+        path=path, condition=condition, message=message, cards=cards,
+        context=context_fields(reading), schema_version=reading.schema_version,
+        ts=ts.astimezone(UTC).isoformat().replace("+00:00", "Z"), age_s=age_s, stale=stale,
+        max_age_s=max_age_s, raw_text=raw_text, status_counts=counts,
+    )
+
+
+def _failure(
+    path: str, error: KpiContractError, raw_text: str | None, max_age_s: float
+) -> PanelState:
+    condition: Condition
+    errors: tuple[str, ...] = ()
+    if isinstance(error, LegacyFormatError):
+        condition = "legacy"
+        message = (f"{path} is the pre-contract flat KPI file (top-level "
+                   f"{', '.join(error.legacy_keys)}), not kpis_v7: the dashboard needs the "
+                   "mirrored kpis_v7.json (docs/dashboard-migration.md)")
+    elif isinstance(error, UnsupportedVersionError):
+        condition = "unsupported_version"
+        message = (f"{path} declares schema version {error.version!r}; this panel reads major 7 "
+                   "only. A new major is a new contract: upgrade kpi-contract.")
+    elif isinstance(error, DocumentInvalidError):
+        condition = "invalid"
+        errors = tuple(v.render(path) for v in error.violations)
+        message = (f"{path} is not a valid kpis_v7 document ({len(errors)} problem"
+                   f"{'s' if len(errors) != 1 else ''}); nothing from it is shown")
+    elif isinstance(error, StateFileError):
+        condition, message = _file_problem(path, error)
+    else:  # any other contract error: say so rather than guess
+        condition, message = "invalid", str(error)
+    return PanelState(path=path, condition=condition, message=message, errors=errors,
+                      max_age_s=max_age_s, raw_text=raw_text)
+
+
+def _file_problem(path: str, error: StateFileError) -> tuple[Condition, str]:
+    """Missing, unreadable or torn, told apart by the cause ``read_kpis`` chained."""
+    cause = error.__cause__
+    if isinstance(cause, FileNotFoundError | NotADirectoryError):
+        return "missing", (f"No KPI file at {path}: has the executor published, and is the "
+                           "mirror running?")
+    if isinstance(cause, OSError):
+        return "unreadable", f"{path} cannot be read: {cause.strerror or cause}"
+    detail = str(error).split("::$: ", 1)[-1]
+    return "torn", (f"{path} is not a complete JSON document (a torn or corrupt write?): "
+                    f"{detail}")
+
+
+def _document(source: KpiReading | KpisV7 | Mapping[str, Any]) -> Mapping[str, Any]:
+    if isinstance(source, KpiReading):
+        source = source.kpis
+    if isinstance(source, KpisV7):
+        dumped: dict[str, Any] = source.model_dump(mode="json")
+        return dumped
+    return source
+
+
+def _card(spec: FieldSpec, document: Mapping[str, Any], nulls: Mapping[str, Any]) -> KpiCard:
+    value = _value_at(document, spec.path)
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        reason = _null_reason(spec.path, nulls)
+        return KpiCard(spec.path, spec.label, spec.section, None,
+                       f"no data: {reason.replace('_', ' ')}",
+                       "no_data", reason, spec.unit, spec.description)
+    return KpiCard(spec.path, spec.label, spec.section, value, format_value(value, spec.unit),
+                   status_of(spec.path, value), None, spec.unit, spec.description)
+
+
+def _null_reason(path: str, nulls: Mapping[str, Any]) -> str:
+    """The ``nulls`` reason for ``path`` or for the nearest listed parent (``risk.dd_state``)."""
+    parts = path.split(".")
+    for end in range(len(parts), 0, -1):
+        reason = nulls.get(".".join(parts[:end]))
+        if isinstance(reason, str):
+            return reason
+    return NOT_PUBLISHED
+
+
+def _value_at(document: Mapping[str, Any], path: str) -> object:
+    node: object = document
+    for part in path.split("."):
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(part)
+    return node

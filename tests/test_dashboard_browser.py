@@ -1,0 +1,86 @@
+"""The KPI page in a real browser: Debian's Chromium loads what ``kpi-contract dashboard`` serves,
+sees the cards, sees them change after a new publish, and leaves a non-blank screenshot.
+
+Runs in CI: ``.ci/run`` installs Debian's ``chromium`` first. It is skipped only where
+/usr/bin/chromium is absent (a developer machine without it).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kpi_contract.models import KpisV7
+from kpi_contract.publish import publish_kpis
+from tests import dashboard_payloads as payloads
+from tests.dashboard_browser import CHROMIUM, METRIC, chromium_page, dashboard_server
+from tests.dashboard_browser import listening_addresses as listening
+
+pytestmark = [
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=(
+        "Debian's chromium is not installed (/usr/bin/chromium): `apt-get install chromium`; "
+        ".ci/run installs it")),
+    pytest.mark.slow,
+]
+
+DRAWDOWN_CARD = ".st-key-kpi-risk-dd_state-drawdown_frac"
+STATE_CARD = ".st-key-kpi-risk-dd_state-state"
+LOOPBACK_V4 = "0100007F"  # 127.0.0.1 as /proc/net/tcp writes it
+
+
+def publish(path: Path, doc: dict[str, Any]) -> None:
+    """Publish ``doc`` stamped now, through the contract's own validated atomic writer."""
+    doc["ts"] = payloads.iso(time.time())
+    result = publish_kpis(path, KpisV7.model_validate(doc))
+    assert result.ok, result.describe()
+
+
+def test_browser_sees_cards_then_the_next_publish_without_a_reload(tmp_path: Path) -> None:
+    """Chromium shows the 14 cards, then the new values after a publish, in the same page."""
+    state_dir = tmp_path / "mirror"
+    state_dir.mkdir()
+    kpi_file = state_dir / "kpis_v7.json"
+    publish(kpi_file, payloads.stressed())
+    with dashboard_server(state_dir, tmp_path / "server.log", refresh_s=1.0) as server, \
+            chromium_page() as page:
+        port = int(server.url.rsplit(":", 1)[1].strip("/"))
+        assert listening(port) == {LOOPBACK_V4}, "the server listens beyond 127.0.0.1"
+        page.goto(server.url)
+        page.wait_for_function(
+            f"document.querySelectorAll('{METRIC}').length === 14", timeout=60_000)
+        drawdown = page.locator(DRAWDOWN_CARD)
+        assert "12.50%" in drawdown.inner_text()
+        assert "CRITICAL" in drawdown.inner_text()
+        assert "defensive" in page.locator(STATE_CARD).inner_text()
+        assert "4 critical · 1 warn · 0 no data · 9 ok" in page.inner_text("body")
+
+        page.evaluate("window.__kpiSamePage = true")
+        doc = payloads.null_state_beside_drawdown()
+        publish(kpi_file, doc)
+        page.wait_for_function(
+            f"document.querySelector('{STATE_CARD}')?.innerText.includes('no data: invalid')",
+            timeout=30_000)
+        assert page.evaluate("window.__kpiSamePage === true"), "the page was reloaded"
+        assert "7.50%" in drawdown.inner_text()
+        assert "WARN" in drawdown.inner_text()
+        assert "null reason: invalid" in page.locator(STATE_CARD).inner_text()
+
+        shot = tmp_path / "dashboard.png"
+        page.screenshot(path=str(shot))
+    assert_not_blank(shot)
+
+
+def assert_not_blank(png: Path) -> None:
+    """A screenshot of a rendered panel: large, with contrast and many colours."""
+    from PIL import Image, ImageStat  # Pillow comes with the dashboard extra (Streamlit needs it)
+
+    with Image.open(png) as image:
+        rgb = image.convert("RGB")
+        assert rgb.size == (1400, 1700)
+        stddev = ImageStat.Stat(rgb.convert("L")).stddev[0]
+        colours = rgb.getcolors(maxcolors=1 << 20) or []
+    assert stddev > 10, f"screenshot looks blank (luminance stddev {stddev:.1f})"
+    assert len(colours) > 100, f"screenshot has only {len(colours)} colours"
