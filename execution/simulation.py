@@ -158,9 +158,9 @@ class Simulation:
         except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError) as exc:
             raise SimStateError(clip(f"incomplete simulation state: {exc!r}")) from exc
 
-    def save(self, state_dir: Path) -> WriteResult:
-        """Durably write the state to ``state_dir/sim_state.json``."""
-        return write_json(state_dir / SIM_STATE_FILE, self.to_state())
+    def save(self, state_dir: Path, dir_fd: int | None = None) -> WriteResult:
+        """Durably write the state to ``state_dir/sim_state.json`` (relative to ``dir_fd``)."""
+        return write_json(state_dir / SIM_STATE_FILE, self.to_state(), dir_fd=dir_fd)
 
     @classmethod
     def load(cls, state_dir: Path, dir_fd: int | None = None) -> Simulation | None:

@@ -17,11 +17,11 @@ import json
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from kpi_contract import jsonio
 from kpi_contract.build import build_kpis_v7
-from kpi_contract.console import say, setup, silence_stdout, warn
+from kpi_contract.console import OneLineArgumentParser, say, setup, silence_stdout, warn
 from kpi_contract.errors import KpiContractError, StateFileError, Violation
 from kpi_contract.publish import publish_kpis
 from kpi_contract.review.command import register as register_review
@@ -32,11 +32,7 @@ from kpi_contract.validation import validate_bytes
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse that reports usage errors in one line (exit 2) instead of usage + error."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+_Parser = OneLineArgumentParser
 
 
 # --- validate ----------------------------------------------------------------------------------

@@ -15,10 +15,19 @@ Three things turn an honest one-line message into a traceback, and none of them 
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import sys
-from typing import TextIO
+from typing import NoReturn, TextIO
+
+
+class OneLineArgumentParser(argparse.ArgumentParser):
+    """argparse that reports a usage error in one line on stderr (exit 2), not usage + error."""
+
+    def error(self, message: str) -> NoReturn:
+        """``PROG: error: MESSAGE (see --help)``, exit 2."""
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
 def setup() -> None:

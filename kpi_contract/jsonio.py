@@ -105,7 +105,22 @@ def read_bytes(
     ``dir_fd``: open ``path`` relative to this directory descriptor (``openat``).
     ``follow_symlinks=False``: a symlink as the last component is refused (``O_NOFOLLOW``).
     """
-    name = os.fsdecode(path)
+    return read_file(path, dir_fd=dir_fd, follow_symlinks=follow_symlinks, max_bytes=max_bytes)[0]
+
+
+def read_file(
+    path: str | os.PathLike[str],
+    *,
+    dir_fd: int | None = None,
+    follow_symlinks: bool = True,
+    max_bytes: int = MAX_JSON_BYTES,
+    display: str | None = None,
+) -> tuple[bytes, os.stat_result]:
+    """``read_bytes`` plus the ``fstat`` of the descriptor the bytes were read from.
+
+    ``display`` names the file in errors (default: ``path``), for callers reading by ``dir_fd``.
+    """
+    name = display if display is not None else os.fsdecode(path)
     flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (0 if follow_symlinks else os.O_NOFOLLOW)
     try:
         fd = os.open(path, flags, dir_fd=dir_fd)
@@ -121,7 +136,7 @@ def read_bytes(
         os.close(fd)
 
 
-def _read_open(name: str, fd: int, max_bytes: int) -> bytes:
+def _read_open(name: str, fd: int, max_bytes: int) -> tuple[bytes, os.stat_result]:
     try:
         st = os.fstat(fd)
     except OSError as exc:
@@ -143,7 +158,7 @@ def _read_open(name: str, fd: int, max_bytes: int) -> bytes:
         raise JsonInputError(name, "unreadable", f"cannot read: {os_reason(exc)}") from exc
     if total > max_bytes:
         raise JsonInputError(name, "too_large", _too_large(total, max_bytes, grew=True))
-    return b"".join(chunks)
+    return b"".join(chunks), st
 
 
 def parse_bytes(data: bytes) -> object:
