@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from kpi_contract.errors import Violation
@@ -103,41 +104,78 @@ def _admits_null(schema: object, root: Mapping[str, Any]) -> bool:
     return False
 
 
-def nulls_violations(doc: Mapping[str, Any]) -> list[Violation]:
-    """Where ``doc["nulls"]`` and the KPI values disagree (``doc`` is schema-valid)."""
+@dataclass(frozen=True)
+class _Kpi:
+    parts: KpiPath
+    dotted: str
+    value_path: str  # ``$.risk.dd_state``
+    listed_path: str  # ``$.nulls['risk.dd_state']``
+    parents: tuple[KpiPath, ...]
+
+
+@functools.cache
+def _kpis() -> tuple[_Kpi, ...]:
     from kpi_contract.validation import json_path  # noqa: PLC0415 (validation imports us)
 
+    return tuple(
+        _Kpi(path, ".".join(path), json_path(path), json_path(["nulls", ".".join(path)]),
+             tuple(path[:i] for i in range(1, len(path))))
+        for path in kpi_paths()
+    )
+
+
+def nulls_violations(doc: Mapping[str, Any]) -> list[Violation]:
+    """Where ``doc["nulls"]`` and the KPI values disagree (``doc`` is schema-valid)."""
     nulls = doc.get("nulls")
     if not isinstance(nulls, Mapping):
         return []
+    if _null_kpis(doc) == nulls.keys():
+        return []  # the common case, checked cheaply; the details below only when they differ
     null_paths: set[KpiPath] = set()
     violations: list[Violation] = []
-    for path in kpi_paths():
-        dotted = ".".join(path)
-        parent = next((path[:i] for i in range(1, len(path)) if path[:i] in null_paths), None)
+    for kpi in _kpis():
+        parent = next((p for p in kpi.parents if p in null_paths), None)
         if parent is not None:
-            null_paths.add(path)
-            if dotted in nulls:
+            null_paths.add(kpi.parts)
+            if kpi.dotted in nulls:
                 violations.append(Violation(
-                    json_path(["nulls", dotted]),
-                    f"{dotted} is listed, but its parent {'.'.join(parent)} is null "
+                    kpi.listed_path,
+                    f"{kpi.dotted} is listed, but its parent {'.'.join(parent)} is null "
                     "(only the parent is listed)",
                 ))
             continue
-        present, value = _lookup(doc, path)
+        present, value = _lookup(doc, kpi.parts)
         if not present:
             continue
         if value is None:
-            null_paths.add(path)
-            if dotted not in nulls:
+            null_paths.add(kpi.parts)
+            if kpi.dotted not in nulls:
                 violations.append(Violation(
-                    json_path(list(path)), f"null, but nulls gives no reason for {dotted}"
+                    kpi.value_path, f"null, but nulls gives no reason for {kpi.dotted}"
                 ))
-        elif dotted in nulls:
+        elif kpi.dotted in nulls:
             violations.append(Violation(
-                json_path(["nulls", dotted]), f"{dotted} is listed as null but has a value"
+                kpi.listed_path, f"{kpi.dotted} is listed as null but has a value"
             ))
     return violations
+
+
+def _null_kpis(doc: Mapping[str, Any]) -> set[str]:
+    """The dotted paths ``nulls`` must list: null KPIs whose parent KPI is not null."""
+    listed: set[str] = set()
+    for kpi in _kpis():
+        node: object = doc
+        for part in kpi.parts:
+            if not isinstance(node, Mapping):
+                break  # below a null (or absent) parent: not listed
+            node = node.get(part, _ABSENT)
+        else:
+            if node is None:
+                listed.add(kpi.dotted)
+    return listed
+
+
+_ABSENT = object()
 
 
 def ts_violations(doc: Mapping[str, Any]) -> list[Violation]:

@@ -37,7 +37,8 @@ import math
 import os
 import re
 import stat
-from typing import Final, Literal, NoReturn
+from dataclasses import dataclass
+from typing import Any, Final, Literal, NoReturn
 
 from kpi_contract.errors import StateFileError, clip
 
@@ -50,7 +51,7 @@ MAX_JSON_DEPTH: Final = 64
 QUOTE_CHARS: Final = 32
 """Longest prefix of a value (a key, a number literal) quoted in an error message."""
 
-_MAX_INT_DIGITS: Final = 309  # 10**309 > the largest finite double (~1.8e308)
+_DOUBLE_BITS: Final = 1000  # an int of at most 1000 bits always fits a double (max ~2**1024)
 _CHUNK: Final = 1024 * 1024
 # The first character of a JSON text, encoded as UTF-16 or UTF-32 (either byte order, BOM or not).
 _FIRST = rb"[ \t\r\n{\[\"\-0-9tfn]"
@@ -172,20 +173,27 @@ def parse_bytes(data: bytes) -> object:
     except UnicodeDecodeError as exc:
         raise JsonSyntaxError(f"not UTF-8: {exc.reason} at byte {exc.start}") from exc
     try:
-        value = json.loads(
-            text,
-            parse_constant=_reject_constant,
-            parse_float=_finite_float,
-            parse_int=_finite_int,
-            object_pairs_hook=_unique_keys,
-        )
+        value = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         raise JsonSyntaxError(f"not valid JSON: {exc}") from exc
     except RecursionError as exc:
         raise JsonSyntaxError(f"nested deeper than {MAX_JSON_DEPTH} levels") from exc
-    depth = nesting_depth(value, MAX_JSON_DEPTH + 1)
-    if depth > MAX_JSON_DEPTH:
+    except ValueError as exc:
+        if isinstance(exc, JsonSyntaxError):
+            raise
+        # int() refuses literals over sys.get_int_max_str_digits() (4,300) digits; every such
+        # literal is far beyond double range anyway.
+        raise JsonSyntaxError(
+            "an integer literal of more than 4300 digits is beyond the range of a double"
+        ) from exc
+    found = scan(value)
+    if found.depth > MAX_JSON_DEPTH:
         raise JsonSyntaxError(f"nested deeper than {MAX_JSON_DEPTH} levels")
+    if found.non_double:
+        raise JsonSyntaxError(
+            f"a number ({found.non_double}) is beyond the range of a double "
+            "(JSON readers would see Infinity)"
+        )
     return value
 
 
@@ -204,25 +212,50 @@ def load(
         raise JsonInputError(os.fsdecode(path), "not_json", str(exc)) from exc
 
 
-def nesting_depth(value: object, stop_at: int | None = None) -> int:
-    """Levels of arrays/objects in ``value`` (a scalar is 0); stops counting at ``stop_at``.
+@dataclass(frozen=True)
+class Scan:
+    """What ``scan`` found: nesting depth (counted up to just past the limit) and the first
+    number a double cannot hold, in words (``""`` when there is none)."""
 
-    Iterative, so it never raises ``RecursionError`` however deep the value is.
+    depth: int
+    non_double: str
+
+
+def scan(value: object) -> Scan:
+    """One iterative pass over a parsed value: depth and numbers that are not finite doubles.
+
+    Iterative, so it never raises ``RecursionError`` however deep the value is; it stops
+    counting depth once past ``MAX_JSON_DEPTH``. Cheap: integers of at most 1,000 bits (every
+    realistic one) are not converted.
     """
-    deepest = 0
     if not isinstance(value, dict | list):
-        return 0
-    stack: list[tuple[dict[object, object] | list[object], int]] = [(value, 0)]
+        return Scan(0, _non_double(value))
+    deepest, non_double = 0, ""
+    stack: list[tuple[dict[Any, Any] | list[Any], int]] = [(value, 1)]
     while stack:
         node, depth = stack.pop()
-        children = node.values() if isinstance(node, dict) else node
-        depth += 1
         if depth > deepest:
             deepest = depth
-            if stop_at is not None and deepest >= stop_at:
-                return deepest
-        stack.extend((child, depth) for child in children if isinstance(child, dict | list))
-    return deepest
+            if deepest > MAX_JSON_DEPTH:
+                break
+        for child in node.values() if isinstance(node, dict) else node:
+            if isinstance(child, dict | list):
+                stack.append((child, depth + 1))
+            elif not non_double and type(child) in (int, float):
+                non_double = _non_double(child)
+    return Scan(deepest, non_double)
+
+
+def _non_double(value: object) -> str:
+    """``value`` in words when it is a number a finite double cannot hold, else ``""``."""
+    if type(value) is float:
+        return "" if math.isfinite(value) else repr(value)
+    if type(value) is int and value.bit_length() > _DOUBLE_BITS:
+        try:
+            float(value)
+        except OverflowError:
+            return f"an integer of {value.bit_length()} bits"
+    return ""
 
 
 def file_type(mode: int) -> str:
@@ -252,29 +285,6 @@ def _too_large(size: int, bound: int, *, grew: bool = False) -> str:
 
 def _reject_constant(token: str) -> NoReturn:
     raise JsonSyntaxError(f"not valid JSON: {token} is not a JSON number")
-
-
-def _finite_float(literal: str) -> float:
-    value = float(literal)
-    if not math.isfinite(value):
-        raise JsonSyntaxError(f"number {quote(literal)} is beyond the range of a double")
-    return value
-
-
-def _finite_int(literal: str) -> int:
-    digits = len(literal) - literal.startswith("-")
-    if digits > _MAX_INT_DIGITS:
-        raise JsonSyntaxError(
-            f"integer of {digits} digits ({quote(literal)}) is beyond the range of a double"
-        )
-    value = int(literal)
-    try:
-        float(value)
-    except OverflowError:
-        raise JsonSyntaxError(
-            f"integer {quote(literal)} is beyond the range of a double"
-        ) from None
-    return value
 
 
 def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:

@@ -64,9 +64,15 @@ def validate_document(doc: object) -> list[Violation]:
     An empty list means valid. Later steps run only when the earlier ones found nothing, so a
     broken document gets the schema's messages rather than follow-on noise.
     """
-    if jsonio.nesting_depth(doc, jsonio.MAX_JSON_DEPTH + 1) > jsonio.MAX_JSON_DEPTH:
+    return _validate(doc, jsonio.scan(doc))
+
+
+def _validate(doc: object, found: jsonio.Scan) -> list[Violation]:
+    if found.depth > jsonio.MAX_JSON_DEPTH:
         return [Violation("$", f"nested deeper than {jsonio.MAX_JSON_DEPTH} levels")]
-    violations = _schema_violations(doc) | set(_non_double_integers(doc))
+    violations = _schema_violations(doc)
+    if found.non_double:
+        violations |= set(_non_double_integers(doc))
     if violations:
         return sorted(violations, key=lambda v: (v.json_path, v.message))
     if not isinstance(doc, dict):  # the schema requires an object: unreachable
@@ -83,7 +89,10 @@ def validate_bytes(data: bytes) -> list[Violation]:
         doc = jsonio.parse_bytes(data)
     except jsonio.JsonSyntaxError as exc:
         return [Violation("$", str(exc))]
-    return validate_document(doc)
+    return _validate(doc, _PARSED)  # parse_bytes has scanned it: shallow, finite doubles only
+
+
+_PARSED = jsonio.Scan(depth=0, non_double="")
 
 
 def loads_strict(data: bytes) -> object:
