@@ -3,8 +3,9 @@
 Three things turn an honest one-line message into a traceback, and none of them may (issue 12):
 
 - **A path that is not UTF-8.** Python hands it over as a string with surrogate escapes, which
-  the strict encoder of a piped stdout refuses. ``setup`` switches both streams to
-  ``backslashreplace``: the byte shows as ``\\xff``, the rest of the line is kept.
+  the strict encoder of a piped stdout refuses. ``setup`` gives both streams an error handler
+  that prints such a byte as ``\\xff`` (and any other unencodable character as a backslash
+  escape): the line stays one readable line, the rest of it is kept.
 - **A closed stdout.** Started with ``>&-``, Python has no ``sys.stdout`` at all; a reader that
   went away (``| head -1``) gives ``BrokenPipeError``; ``/dev/full`` gives ``ENOSPC``. ``say``
   drops the output from then on (stdout is pointed at ``/dev/null``, so the interpreter's own
@@ -16,6 +17,7 @@ Three things turn an honest one-line message into a traceback, and none of them 
 from __future__ import annotations
 
 import argparse
+import codecs
 import contextlib
 import os
 import sys
@@ -30,13 +32,32 @@ class OneLineArgumentParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
+ESCAPE_ERRORS = "kpi_contract.escape"
+
+
+def _escape(exc: UnicodeError) -> tuple[str, int]:
+    """``\\xff`` for a byte Python decoded as a surrogate escape; ``\\uXXXX`` otherwise."""
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    chunk = exc.object[exc.start : exc.end]
+    escaped = "".join(
+        f"\\x{ord(c) - 0xDC00:02x}" if 0xDC80 <= ord(c) <= 0xDCFF
+        else c.encode("ascii", "backslashreplace").decode("ascii")
+        for c in chunk
+    )
+    return escaped, exc.end
+
+
+codecs.register_error(ESCAPE_ERRORS, _escape)
+
+
 def setup() -> None:
-    """Make both streams print any path (``backslashreplace``); call once at a command's start."""
+    """Make both streams print any path (``\\xff`` escapes); call once at a command's start."""
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             with contextlib.suppress(OSError, ValueError):
-                reconfigure(errors="backslashreplace")
+                reconfigure(errors=ESCAPE_ERRORS)
 
 
 def say(text: str, end: str = "\n") -> None:

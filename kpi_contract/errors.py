@@ -21,7 +21,7 @@ def clip(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
     "number"``), and says how much was left out. Newlines become spaces: an error is one line.
     """
     if len(text) > limit:
-        head, tail = limit * 2 // 3, limit // 4
+        head, tail = limit * 2 // 3 - 20, limit // 4 - 10  # the marker takes up to 30 more
         text = f"{text[:head]}...[{len(text) - head - tail} characters]...{text[-tail:]}"
     return text.replace("\r", " ").replace("\n", " ")
 

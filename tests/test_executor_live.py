@@ -300,7 +300,8 @@ def test_replay_degrades_missing_and_corrupt_files_to_nulls(tmp_path: Path) -> N
     result = run_executor(tmp_path, "--replay", str(recorded), "--loops", "2", "--interval", "0")
     assert result.returncode == 0, result.stderr
     assert "risk_snapshot.json" in result.stderr
-    assert result.stderr.count("risk_snapshot.json: not valid JSON") == 1  # logged once, not per loop
+    # logged once, not per loop
+    assert result.stderr.count("risk_snapshot.json: not valid JSON") == 1
     kpis = json.loads((layout(tmp_path)[0] / "kpis_v7.json").read_text())
     assert kpis["nav"]["nav_total"] == data["nav"]["nav_total"]
     assert kpis["nulls"]["risk.dd_state"] == "missing"

@@ -171,7 +171,9 @@ def nulls_cases() -> list[tuple[str, dict[str, Any]]]:
 
 
 @pytest.mark.parametrize(("case", "doc"), nulls_cases(), ids=[c for c, _ in nulls_cases()])
-def test_nulls_must_list_exactly_the_null_kpis(tools: Tools, case: str, doc: dict[str, Any]) -> None:
+def test_nulls_must_list_exactly_the_null_kpis(
+    tools: Tools, case: str, doc: dict[str, Any]
+) -> None:
     """Every null KPI has its reason, nothing else is listed, a null parent hides its children."""
     assert_all(tools, doc, False)
 
@@ -220,9 +222,10 @@ def documents(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.integers(0, 9)) == 0:
         doc["schema_version"] = draw(st.sampled_from(["7.0.0", "7.1.0", "8.0.0", "7.0", "7.01.0"]))
     if draw(st.booleans()):
-        doc["risk"]["dd_state"] = draw(st.sampled_from(
-            [None, {"state": "normal", "drawdown_frac": 0.1}, {"state": None, "drawdown_frac": None}]
-        ))
+        doc["risk"]["dd_state"] = draw(st.sampled_from([
+            None, {"state": "normal", "drawdown_frac": 0.1},
+            {"state": None, "drawdown_frac": None},
+        ]))
     leaves = [p for p in kpi_paths() if len(p) == 2 and p != ("risk", "dd_state")]
     for path in draw(st.lists(st.sampled_from(leaves), max_size=4, unique=True)):
         current = doc[path[0]][path[1]]
