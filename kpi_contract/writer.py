@@ -13,7 +13,14 @@ target is untouched. The executor loop must never die because a state file could
 
 The writer does not create missing directories: a missing state directory is reported as an error
 (a typo in a path must not silently create a new tree). Whoever owns a directory creates it at
-startup.
+startup, with ``create_directory`` (mode 0755 whatever the umask, issue 12).
+
+A target that is a symbolic link is refused by default (nothing written, a failed result saying
+so): replacing the link with a plain file would silently leave the link's target stale, and
+writing through it would put the temp file and the rename outside the directory the writer owns.
+The mirror, whose directory nobody else may write, asks for ``symlink="replace"`` instead. With
+``dir_fd`` every step happens relative to a directory the caller holds open (issue 12: a
+directory swapped for a link after it was opened receives nothing).
 """
 
 from __future__ import annotations

@@ -284,3 +284,21 @@ def test_a_versioned_document_with_a_legacy_key_is_not_called_legacy(tmp_path: P
     doc = example()
     doc["atr_regime"] = "hot"
     assert read_kpis(write(tmp_path, doc)).kpis.risk.atr_regime == doc["risk"]["atr_regime"]
+
+
+def test_an_absent_optional_kpi_is_read_as_null_with_reason_missing() -> None:
+    """An older 7.x payload lacks a KPI a later minor added: the reader lists it as missing.
+
+    Every 7.0.0 KPI is required, so this is checked on the projection step directly: the KPI
+    absent from the document is null after projection and ``nulls`` gains ``missing`` for it.
+    """
+    from kpi_contract.reader import _absent_kpis_missing
+
+    doc = example()
+    del doc["router"]["reject_rate"]
+    projected = copy.deepcopy(doc)
+    projected["router"]["reject_rate"] = None
+    result = _absent_kpis_missing(doc, projected)
+    assert isinstance(result, dict)
+    assert result["nulls"] == {"router.reject_rate": "missing"}
+    assert _absent_kpis_missing(example(), example()) == example()
