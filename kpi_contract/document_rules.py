@@ -33,6 +33,13 @@ from kpi_contract.schema import load_schema
 
 KpiPath = tuple[str, ...]
 
+# Top-level keys of the pre-contract flat KPI file (DASHBOARD.md) that kpis_v7 never has at its
+# top level: a document without ``schema_version`` carrying any of them is that file.
+LEGACY_FLAT_KEYS = (
+    "atr", "atr_regime", "dd_state", "drawdown", "fee_pnl", "fee_pnl_ratio", "fees", "pnl",
+    "router_quality", "router_stats", "symbols", "updated_at",
+)
+
 _TS_SECONDS = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:(\d{2})")
 
 
@@ -176,6 +183,14 @@ def _null_kpis(doc: Mapping[str, Any]) -> set[str]:
 
 
 _ABSENT = object()
+
+
+def legacy_keys(doc: object) -> list[str]:
+    """The pre-contract flat file's keys ``doc`` has at its top level (it has no
+    ``schema_version``); empty when ``doc`` is not that file."""
+    if not isinstance(doc, Mapping) or "schema_version" in doc:
+        return []
+    return [key for key in LEGACY_FLAT_KEYS if key in doc]
 
 
 def ts_violations(doc: Mapping[str, Any]) -> list[Violation]:

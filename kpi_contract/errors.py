@@ -75,10 +75,15 @@ class LegacyFormatError(KpiContractError):
     def __init__(self, filename: str, legacy_keys: list[str]) -> None:
         self.filename = filename
         self.legacy_keys = legacy_keys
-        super().__init__(
-            f"{filename}::$: the pre-contract flat KPI file (no schema_version; top-level "
-            f"{', '.join(legacy_keys)}), not kpis_v7: see docs/dashboard-migration.md"
-        )
+        super().__init__(f"{filename}::$: {legacy_message(legacy_keys)}")
+
+
+def legacy_message(legacy_keys: list[str]) -> str:
+    """What every tool says about the pre-contract flat KPI file (reader, validate, mirror)."""
+    return (
+        f"the pre-contract flat KPI file (no schema_version; top-level "
+        f"{', '.join(legacy_keys)}), not kpis_v7: see docs/dashboard-migration.md"
+    )
 
 
 class StateFileError(KpiContractError):

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kpi_contract import jsonio
-from kpi_contract.document_rules import kpi_paths
+from kpi_contract.document_rules import LEGACY_FLAT_KEYS, kpi_paths, legacy_keys
 from kpi_contract.errors import (
     DocumentInvalidError,
     LegacyFormatError,
@@ -40,14 +40,7 @@ from kpi_contract.schema import SUPPORTED_MAJOR, load_schema, parse_version
 from kpi_contract.validation import validate_document
 
 DEFAULT_MAX_AGE_S = 120.0
-
-# Top-level keys of the pre-contract flat KPI file (DASHBOARD.md) that kpis_v7 never has at its
-# top level: a document without ``schema_version`` carrying any of them is that file.
-LEGACY_FLAT_KEYS = (
-    "atr", "atr_regime", "dd_state", "drawdown", "fee_pnl", "fee_pnl_ratio", "fees", "pnl",
-    "router_quality", "router_stats", "symbols", "updated_at",
-)
-
+__all__ = ["LEGACY_FLAT_KEYS", "KpiReading", "project_document", "read_kpis"]
 
 @dataclass(frozen=True)
 class KpiReading:
@@ -124,9 +117,7 @@ def _absent_kpis_missing(doc: object, projected: object) -> object:
 
 def _check_legacy(name: str, doc: object) -> None:
     """Name the pre-contract flat file instead of reporting ``"nav" is a required property``."""
-    if not isinstance(doc, dict) or "schema_version" in doc:
-        return
-    found = [key for key in LEGACY_FLAT_KEYS if key in doc]
+    found = legacy_keys(doc)
     if found:
         raise LegacyFormatError(name, found)
 

@@ -31,8 +31,8 @@ from collections.abc import Sequence
 import jsonschema_rs
 
 from kpi_contract import jsonio
-from kpi_contract.document_rules import nulls_violations, ts_violations
-from kpi_contract.errors import Violation
+from kpi_contract.document_rules import legacy_keys, nulls_violations, ts_violations
+from kpi_contract.errors import Violation, legacy_message
 from kpi_contract.schema import load_schema
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -70,6 +70,9 @@ def validate_document(doc: object) -> list[Violation]:
 def _validate(doc: object, found: jsonio.Scan) -> list[Violation]:
     if found.depth > jsonio.MAX_JSON_DEPTH:
         return [Violation("$", f"nested deeper than {jsonio.MAX_JSON_DEPTH} levels")]
+    legacy = legacy_keys(doc)
+    if legacy:  # say what it is instead of '"nav" is a required property'
+        return [Violation("$", legacy_message(legacy))]
     violations = _schema_violations(doc)
     if found.non_double:
         violations |= set(_non_double_integers(doc))

@@ -266,3 +266,16 @@ def _numbers(node: object) -> list[object]:
     if isinstance(node, dict):
         return [x for v in node.values() for x in _numbers(v)]
     return [node]
+
+
+def test_the_pre_contract_flat_file_gets_the_same_answer_from_every_tool(tools: Tools) -> None:
+    """validate and the mirror name the legacy flat file as the reader does, not a missing nav."""
+    legacy = {"updated_at": 1767225600.0, "atr_regime": "hot", "router_stats": {"quality": "ok"}}
+    verdicts = tools.verdicts(json.dumps(legacy).encode(), legacy)
+    assert verdicts == dict.fromkeys(verdicts, False)
+    result = run_cli("validate", str(tools.state / KPI))
+    assert "the pre-contract flat KPI file" in result.stderr
+    assert "required property" not in result.stderr
+    rejected = publish_kpis(tools.root / "out.json", legacy)
+    assert rejected.error is not None
+    assert "pre-contract flat KPI file" in rejected.error
