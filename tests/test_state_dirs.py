@@ -437,6 +437,40 @@ def test_two_mirrors_on_one_mirror_dir_one_refuses(dirs: tuple[Path, Path]) -> N
     assert run_module(cwd, "execution.sync_state", "--once", *args).returncode == 0
 
 
+def test_two_mirrors_started_together_one_refuses(
+    dirs: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Rounds of two sync_state loops started at once on one mirror dir: exactly one runs."""
+    state, mirror = dirs
+    cwd = state.parent.parent
+    outcomes: Counter[str] = Counter()
+    deadline = time.monotonic() + RACE_SECONDS
+    while time.monotonic() < deadline or outcomes["rounds"] < 2:
+        pair = [subprocess.Popen(
+            [PYTHON, "-m", "execution.sync_state", "--state-dir", str(state),
+             "--mirror-dir", str(mirror), "--interval", "0.01"],
+            cwd=cwd, env=clean_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            text=True,
+        ) for _ in range(2)]
+        time.sleep(1.0)  # both have started (or one has refused) by now
+        for process in pair:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        codes = sorted(process.wait(timeout=30) for process in pair)
+        for process in pair:
+            assert process.stderr is not None
+            assert "Traceback" not in process.stderr.read()
+            process.stderr.close()
+        outcomes["rounds"] += 1
+        outcomes["one_refused" if codes == [0, 2] else f"codes_{codes}"] += 1
+        for name in STATE_FILES:  # a change for the next round's winner to copy
+            (state / name).write_bytes((state / name).read_bytes())
+    with capsys.disabled():
+        print(f"\n  two mirrors: {dict(outcomes)}")
+    assert outcomes["one_refused"] == outcomes["rounds"]
+    assert temp_files(mirror) == []
+
+
 # --- readable by the dashboard -------------------------------------------------------------
 
 
