@@ -12,18 +12,21 @@ positions      ``positions.json`` (optional)
 =============  ==============================================================
 
 The files are re-read every loop, so a replay can follow a directory that is still being written.
-A missing, unreadable or corrupt file becomes a None snapshot: its KPIs are null (``missing``) and
-its state file is not rewritten; the problem is logged once, not every loop.
+Each is read by ``kpi_contract.jsonio`` (regular files of at most 16 MiB, opened without blocking,
+strict JSON: no duplicate key, finite doubles only, at most 64 levels deep). A missing,
+unreadable, oversized, non-regular (FIFO, device) or corrupt file becomes a None snapshot: its
+KPIs are null (``missing``) and its state file is not rewritten; the problem is logged once (one
+short line), not every loop, and the loop goes on.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Final
 
 from execution.snapshots import StateSnapshots
+from kpi_contract import jsonio
 
 log = logging.getLogger("execution.replay")
 
@@ -66,16 +69,11 @@ class ReplaySource:
         for name in names:
             path = self.directory / name
             try:
-                data = path.read_bytes()
-            except FileNotFoundError:
-                continue
-            except OSError as exc:
-                problems.append(f"{path}: cannot read ({exc.strerror}); using no snapshot")
-                return None
-            try:
-                return json.loads(data)
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                problems.append(f"{path}: not JSON ({exc}); using no snapshot")
+                return jsonio.load(path)
+            except jsonio.JsonInputError as exc:
+                if exc.kind == "missing":
+                    continue
+                problems.append(f"{path}: {exc.reason}; using no snapshot")
                 return None
         if required:
             problems.append(f"{self.directory}: none of {', '.join(names)}; using no snapshot")

@@ -13,7 +13,6 @@ a restarted executor continues the same path: 3 steps + restart + 2 steps equals
 
 from __future__ import annotations
 
-import json
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,8 @@ from execution.sim_expectancy import expectancy_state
 from execution.sim_market import Market
 from execution.sim_router import maker_first_policy, route_order, stats_of
 from execution.snapshots import StateSnapshots
+from kpi_contract import jsonio
+from kpi_contract.errors import clip
 from kpi_contract.writer import WriteResult, write_json
 
 STATE_FORMAT: Final = "execution.simulation/1"
@@ -154,27 +155,31 @@ class Simulation:
             )
         except SimStateError:
             raise
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise SimStateError(f"incomplete simulation state: {exc!r}") from exc
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError) as exc:
+            raise SimStateError(clip(f"incomplete simulation state: {exc!r}")) from exc
 
-    def save(self, state_dir: Path) -> WriteResult:
-        """Durably write the state to ``state_dir/sim_state.json``."""
-        return write_json(state_dir / SIM_STATE_FILE, self.to_state())
+    def save(self, state_dir: Path, dir_fd: int | None = None) -> WriteResult:
+        """Durably write the state to ``state_dir/sim_state.json`` (relative to ``dir_fd``)."""
+        return write_json(state_dir / SIM_STATE_FILE, self.to_state(), dir_fd=dir_fd)
 
     @classmethod
-    def load(cls, state_dir: Path) -> Simulation | None:
-        """The saved simulation, None if there is none; ``SimStateError`` if it is unusable."""
+    def load(cls, state_dir: Path, dir_fd: int | None = None) -> Simulation | None:
+        """The saved simulation, None if there is none; ``SimStateError`` if it is unusable.
+
+        Read with ``kpi_contract.jsonio`` (regular file, size bound, strict JSON); with
+        ``dir_fd`` (the executor's held state directory) relative to it and never through a
+        symlink. Every problem with the file is a ``SimStateError`` of one short line.
+        """
         path = state_dir / SIM_STATE_FILE
         try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            raise SimStateError(f"{path}: cannot read: {exc.strerror}") from exc
-        try:
-            state = json.loads(data)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise SimStateError(f"{path}: not JSON: {exc}") from exc
+            if dir_fd is None:
+                state = jsonio.load(path)
+            else:
+                state = jsonio.load(SIM_STATE_FILE, dir_fd=dir_fd, follow_symlinks=False)
+        except jsonio.JsonInputError as exc:
+            if exc.kind == "missing":
+                return None
+            raise SimStateError(f"{path}: {exc.reason}") from exc
         try:
             return cls.from_state(state)
         except SimStateError as exc:

@@ -13,8 +13,9 @@ Both directories are relative to the working directory unless given as absolute 
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 DEFAULT_STATE_DIR: Final = Path("logs/state")
 DEFAULT_MIRROR_DIR: Final = Path("dashboard/state")
@@ -44,4 +45,27 @@ def add_directory_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--mirror-dir", type=Path, default=DEFAULT_MIRROR_DIR,
         help=f"dashboard mirror directory (default: {DEFAULT_MIRROR_DIR})",
+    )
+
+
+def seconds(text: str) -> float:
+    """``--interval``'s type: a finite number of seconds >= 0 (``nan``, ``inf``, ``-1`` refused).
+
+    A NaN interval used to make the loop spin without pause (``max(0.0, nan)`` is 0.0) and an
+    infinite one made it sleep forever; both are usage errors now (issue 12).
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number of seconds >= 0, not {text!r}")
+    return value
+
+
+def add_interval_option(parser: Any, *, default: float, what: str) -> None:
+    """``--interval S`` (``seconds``), on a parser or a mutually exclusive group."""
+    parser.add_argument(
+        "--interval", type=seconds, default=default, metavar="S",
+        help=f"seconds between {what}: a finite number >= 0 (default: {default})",
     )

@@ -62,8 +62,15 @@ class PublishReport:
         return None if self.kpis is None else len(self.kpis.nulls)
 
 
-def publish_state(state_dir: Path, now_ts: float, snapshots: StateSnapshots) -> PublishReport:
-    """Write the four snapshot files and ``kpis_v7.json``; never raises on a failed write."""
+def publish_state(
+    state_dir: Path, now_ts: float, snapshots: StateSnapshots, *, dir_fd: int | None = None
+) -> PublishReport:
+    """Write the four snapshot files and ``kpis_v7.json``; never raises on a failed write.
+
+    ``dir_fd``: the state directory held open by the executor; every write goes relative to it
+    (``state_dir`` then only names the files in messages). A state file that is a symbolic link
+    is not written through (a failed, counted result says so; see ``writer.write_atomic``).
+    """
     results: list[WriteResult] = []
     skipped: list[str] = []
     for name, snapshot in (
@@ -75,8 +82,8 @@ def publish_state(state_dir: Path, now_ts: float, snapshots: StateSnapshots) -> 
         if snapshot is None:
             skipped.append(name)
             continue
-        results.append(write_json(state_dir / name, snapshot))
-    kpis, kpi_result = _publish_kpis(state_dir / KPI_FILE, now_ts, snapshots)
+        results.append(write_json(state_dir / name, snapshot, dir_fd=dir_fd))
+    kpis, kpi_result = _publish_kpis(state_dir / KPI_FILE, now_ts, snapshots, dir_fd)
     results.append(kpi_result)
     for result in results:
         if not result.ok:
@@ -85,7 +92,7 @@ def publish_state(state_dir: Path, now_ts: float, snapshots: StateSnapshots) -> 
 
 
 def _publish_kpis(
-    path: Path, now_ts: float, snapshots: StateSnapshots
+    path: Path, now_ts: float, snapshots: StateSnapshots, dir_fd: int | None
 ) -> tuple[KpisV7 | None, WriteResult]:
     try:
         kpis = build_kpis_v7(
@@ -94,4 +101,4 @@ def _publish_kpis(
     except Exception as exc:  # the loop must never die because of KPI publishing
         error = f"{path}: not written, KPIs could not be built: {type(exc).__name__}: {exc}"
         return None, WriteResult.failure(path, error)
-    return kpis, publish_kpis(path, kpis)
+    return kpis, publish_kpis(path, kpis, dir_fd=dir_fd)

@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
+from kpi_contract import jsonio
 from kpi_contract.build import build_kpis_v7
 from kpi_contract.dashboard.command import register as register_dashboard
+from kpi_contract.console import OneLineArgumentParser, say, setup, silence_stdout, warn
 from kpi_contract.errors import KpiContractError, StateFileError, Violation
 from kpi_contract.publish import publish_kpis
 from kpi_contract.review.command import register as register_review
@@ -32,26 +33,7 @@ from kpi_contract.validation import validate_bytes
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse that reports usage errors in one line (exit 2) instead of usage + error."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
-
-
-def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise StateFileError(str(path), f"cannot read: {exc.strerror or exc}") from exc
-
-
-def _read_json(path: Path) -> Any:
-    data = _read_bytes(path)
-    try:
-        return json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise StateFileError(str(path), f"not valid JSON: {exc}") from exc
+_Parser = OneLineArgumentParser
 
 
 # --- validate ----------------------------------------------------------------------------------
@@ -61,25 +43,27 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     worst = EXIT_OK
     for name in args.files:
         try:
-            violations = validate_bytes(_read_bytes(Path(name)))
-        except StateFileError as exc:
-            results.append({"filename": name, "status": "error",
-                            "errors": [{"path": "$", "message": str(exc).split(": ", 1)[1]}]})
-            print(exc, file=sys.stderr)
-            worst = EXIT_USAGE
-            continue
+            violations = validate_bytes(jsonio.read_bytes(name))
+        except jsonio.JsonInputError as exc:
+            if exc.kind != "too_large":  # the file cannot be read: an I/O error
+                results.append({"filename": name, "status": "error",
+                                "errors": [{"path": "$", "message": exc.reason}]})
+                warn(str(exc))
+                worst = EXIT_USAGE
+                continue
+            violations = [Violation("$", exc.reason)]  # too large to be a kpis_v7 document
         results.append(_validation_result(name, violations))
         for violation in violations:
-            print(violation.render(name), file=sys.stderr)
+            warn(violation.render(name))
         if violations and worst == EXIT_OK:
             worst = EXIT_INVALID
     if args.format == "json":
         status = {EXIT_OK: "ok", EXIT_INVALID: "invalid", EXIT_USAGE: "error"}[worst]
-        print(json.dumps({"status": status, "files": results}, indent=2))
+        say(json.dumps({"status": status, "files": results}, indent=2))
     else:
         for result in results:
             if result["status"] == "ok":
-                print(f"{result['filename']}: valid kpis_v7 {SCHEMA_VERSION}")
+                say(f"{result['filename']}: valid kpis_v7 {SCHEMA_VERSION}")
     return worst
 
 
@@ -95,7 +79,7 @@ def _validation_result(name: str, violations: list[Violation]) -> dict[str, Any]
 
 def _cmd_build(args: argparse.Namespace) -> int:
     if args.fixture is not None:
-        fixture = _read_json(Path(args.fixture))
+        fixture = jsonio.load(args.fixture)
         if not isinstance(fixture, dict) or "now_ts" not in fixture:
             raise StateFileError(args.fixture, "not a snapshot fixture (no now_ts)")
         _apply_non_finite_fields(fixture)
@@ -103,22 +87,22 @@ def _cmd_build(args: argparse.Namespace) -> int:
         inputs = [fixture.get(key) for key in ("nav", "risk", "router", "expectancy")]
     else:
         now_ts = time.time() if args.now is None else args.now
-        inputs = [None if f is None else _read_json(Path(f))
+        inputs = [None if f is None else jsonio.load(f)
                   for f in (args.nav, args.risk, args.router, args.expectancy)]
     try:
         kpis = build_kpis_v7(now_ts, *inputs)
     except (TypeError, ValueError) as exc:
         where = f"{args.fixture}::$.now_ts" if args.now is None else "kpi-contract build: --now"
-        print(f"{where}: {exc}", file=sys.stderr)
+        warn(f"{where}: {exc}")
         return EXIT_USAGE
     if args.out is None:
-        sys.stdout.write(dump_document(model_document(kpis)).decode())
+        say(dump_document(model_document(kpis)).decode(), end="")
         return EXIT_OK
     result = publish_kpis(Path(args.out), kpis)
     if not result.ok:
-        print(result.describe(), file=sys.stderr)
+        warn(result.describe())
         return EXIT_INVALID if result.violations else EXIT_USAGE
-    print(f"{args.out}: wrote {result.bytes_written} bytes (kpis_v7 {SCHEMA_VERSION})")
+    say(f"{args.out}: wrote {result.bytes_written} bytes (kpis_v7 {SCHEMA_VERSION})")
     return EXIT_OK
 
 
@@ -139,9 +123,9 @@ def _apply_non_finite_fields(fixture: dict[str, Any]) -> None:
 def _cmd_schema(args: argparse.Namespace) -> int:
     path = schema_path()
     if args.path:
-        print(path)
+        say(str(path))
     else:
-        sys.stdout.write(_read_bytes(path).decode())
+        say(jsonio.read_bytes(path).decode(), end="")
     return EXIT_OK
 
 
@@ -182,19 +166,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
+    setup()
     args = build_parser().parse_args(argv)
     if args.command == "build" and args.fixture is not None and any(
         (args.risk, args.router, args.expectancy)
     ):
-        print("kpi-contract build: error: --fixture cannot be combined with snapshot files",
-              file=sys.stderr)
+        warn("kpi-contract build: error: --fixture cannot be combined with snapshot files")
         return EXIT_USAGE
     try:
         code: int = args.func(args)
     except KpiContractError as exc:
-        print(exc, file=sys.stderr)
+        warn(str(exc))
         return EXIT_USAGE
-    except BrokenPipeError:
+    except BrokenPipeError:  # a subcommand printing to a reader that went away (review)
+        silence_stdout()
         return EXIT_OK
     return code
 

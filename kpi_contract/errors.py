@@ -7,6 +7,23 @@ one-line messages (``FILE::$.json.path: message``) and exit codes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
+
+MAX_MESSAGE_CHARS: Final = 300
+"""Longest error message the package produces; longer ones keep their start and their end."""
+
+
+def clip(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """``text`` cut to at most about ``limit`` characters, on one line.
+
+    A message that quotes a value (a multi-megabyte string where a number belongs, a huge key)
+    keeps its start and its end, which is where validators put the rule (``... is not of type
+    "number"``), and says how much was left out. Newlines become spaces: an error is one line.
+    """
+    if len(text) > limit:
+        head, tail = limit * 2 // 3 - 20, limit // 4 - 10  # the marker takes up to 30 more
+        text = f"{text[:head]}...[{len(text) - head - tail} characters]...{text[-tail:]}"
+    return text.replace("\r", " ").replace("\n", " ")
 
 
 @dataclass(frozen=True)
@@ -15,6 +32,10 @@ class Violation:
 
     json_path: str
     message: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "json_path", clip(self.json_path, MAX_MESSAGE_CHARS // 3))
+        object.__setattr__(self, "message", clip(self.message))
 
     def render(self, filename: str) -> str:
         """``FILE::$.json.path: message``, the one-line form the CLI prints."""
@@ -54,10 +75,15 @@ class LegacyFormatError(KpiContractError):
     def __init__(self, filename: str, legacy_keys: list[str]) -> None:
         self.filename = filename
         self.legacy_keys = legacy_keys
-        super().__init__(
-            f"{filename}::$: the pre-contract flat KPI file (no schema_version; top-level "
-            f"{', '.join(legacy_keys)}), not kpis_v7: see docs/dashboard-migration.md"
-        )
+        super().__init__(f"{filename}::$: {legacy_message(legacy_keys)}")
+
+
+def legacy_message(legacy_keys: list[str]) -> str:
+    """What every tool says about the pre-contract flat KPI file (reader, validate, mirror)."""
+    return (
+        f"the pre-contract flat KPI file (no schema_version; top-level "
+        f"{', '.join(legacy_keys)}), not kpis_v7: see docs/dashboard-migration.md"
+    )
 
 
 class StateFileError(KpiContractError):
@@ -65,4 +91,4 @@ class StateFileError(KpiContractError):
 
     def __init__(self, filename: str, message: str) -> None:
         self.filename = filename
-        super().__init__(f"{filename}::$: {message}")
+        super().__init__(f"{filename}::$: {clip(message)}")

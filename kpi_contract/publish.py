@@ -19,8 +19,19 @@ from kpi_contract.validation import validate_bytes, validate_document
 from kpi_contract.writer import WriteResult, write_atomic
 
 
-def publish_kpis(path: str | os.PathLike[str], kpis: KpisV7 | Mapping[str, object]) -> WriteResult:
-    """Serialise, validate against the packaged schema, and only then durably write ``path``."""
+def publish_kpis(
+    path: str | os.PathLike[str],
+    kpis: KpisV7 | Mapping[str, object],
+    *,
+    dir_fd: int | None = None,
+) -> WriteResult:
+    """Serialise, validate (``validation.validate_bytes``, the one definition of a valid document
+    that ``validate``, the mirror and ``read_kpis`` share), and only then durably write ``path``.
+
+    ``dir_fd``: write relative to that open directory (``write_atomic``). A ``path`` that is a
+    symbolic link is refused (nothing written, the result says so): the operator's link is never
+    replaced by a plain file while its target goes stale.
+    """
     target = Path(path)
     if isinstance(kpis, KpisV7):
         doc: object = model_document(kpis)
@@ -31,13 +42,14 @@ def publish_kpis(path: str | os.PathLike[str], kpis: KpisV7 | Mapping[str, objec
         return _rejected(target, [Violation("$", got)])
     try:
         data = dump_document(doc)
-    except (ValueError, TypeError) as exc:
-        # NaN, infinity or a non-JSON value: let the validator say where it is.
-        return _rejected(target, validate_document(doc) or [Violation("$", f"not JSON: {exc}")])
+    except (ValueError, TypeError, RecursionError) as exc:
+        # NaN, infinity, a non-JSON value, nesting too deep: let the validator say where it is.
+        why = "nested too deeply" if isinstance(exc, RecursionError) else f"not JSON: {exc}"
+        return _rejected(target, validate_document(doc) or [Violation("$", why)])
     violations = validate_bytes(data)
     if violations:
         return _rejected(target, violations)
-    return write_atomic(target, data)
+    return write_atomic(target, data, dir_fd=dir_fd)
 
 
 def _rejected(target: Path, violations: list[Violation]) -> WriteResult:

@@ -10,6 +10,13 @@ never by field names, so a reader built on a future 7.x schema gets the same beh
 
 A payload of another major version is a different contract and is refused. Staleness is measured
 against a clock the caller passes in; the reader never reads the wall clock.
+
+The file is read by ``kpi_contract.jsonio`` (regular files only, at most 16 MiB, never blocking,
+strict JSON) and judged by ``kpi_contract.validation.validate_document``, the same definition of a
+valid document that ``kpi-contract validate``, ``publish_kpis`` and the mirror use (SPEC.md
+section 5a). The projection is the one deliberate difference: a field or ``nulls`` key this
+reader's schema does not know is dropped instead of refused, and an absent optional KPI reads as
+null with the reason ``missing``.
 """
 
 from __future__ import annotations
@@ -19,31 +26,21 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
+from kpi_contract import jsonio
+from kpi_contract.document_rules import LEGACY_FLAT_KEYS, kpi_paths, legacy_keys
 from kpi_contract.errors import (
     DocumentInvalidError,
     LegacyFormatError,
-    StateFileError,
     UnsupportedVersionError,
-    Violation,
 )
 from kpi_contract.models import KpisV7
 from kpi_contract.schema import SUPPORTED_MAJOR, load_schema, parse_version
-from kpi_contract.validation import json_path, loads_strict, validate_document
+from kpi_contract.validation import validate_document
 
 DEFAULT_MAX_AGE_S = 120.0
-
-# Top-level keys of the pre-contract flat KPI file (DASHBOARD.md) that kpis_v7 never has at its
-# top level: a document without ``schema_version`` carrying any of them is that file.
-LEGACY_FLAT_KEYS = (
-    "atr", "atr_regime", "dd_state", "drawdown", "fee_pnl", "fee_pnl_ratio", "fees", "pnl",
-    "router_quality", "router_stats", "symbols", "updated_at",
-)
-
+__all__ = ["LEGACY_FLAT_KEYS", "KpiReading", "project_document", "read_kpis"]
 
 @dataclass(frozen=True)
 class KpiReading:
@@ -63,32 +60,23 @@ def read_kpis(
 ) -> KpiReading:
     """Read, project, validate and model ``path``; stale means ``now_ts - ts > max_age_s``.
 
-    Raises StateFileError (missing, unreadable, not JSON), LegacyFormatError (the pre-contract flat
-    KPI file), UnsupportedVersionError (a major other than 7) or DocumentInvalidError (schema
-    violations after projection), each naming the file.
+    Raises StateFileError (missing, unreadable, not a regular file, too large, not strict JSON:
+    a ``jsonio.JsonInputError`` whose ``kind`` says which), LegacyFormatError (the pre-contract
+    flat KPI file), UnsupportedVersionError (a major other than 7) or DocumentInvalidError
+    (violations after projection), each naming the file in one short line.
     A ``ts`` in the future gives a negative age and is not stale.
     """
-    name = str(path)
+    name = os.fsdecode(path)
     if now_ts is not None and not math.isfinite(now_ts):
         raise ValueError(f"now_ts must be a finite epoch time, got {now_ts!r}")
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise StateFileError(name, f"cannot read: {exc.strerror or exc}") from exc
-    try:
-        doc = loads_strict(data)
-    except ValueError as exc:
-        raise StateFileError(name, str(exc)) from exc
+    doc = jsonio.load(path)
     _check_legacy(name, doc)
     _check_major(name, doc)
-    projected = project_document(doc, load_schema())
+    projected = _absent_kpis_missing(doc, project_document(doc, load_schema()))
     violations = validate_document(projected)
     if violations:
         raise DocumentInvalidError(name, violations)
-    try:
-        kpis = KpisV7.model_validate(projected)
-    except ValidationError as exc:
-        raise DocumentInvalidError(name, _model_violations(exc)) from exc
+    kpis = KpisV7.model_validate(projected)
     if now_ts is None:
         return KpiReading(kpis, None, None, kpis.schema_version)
     age_s = now_ts - kpis.ts.timestamp()
@@ -104,11 +92,32 @@ def project_document(doc: object, schema: Mapping[str, Any]) -> object:
     return _project(doc, schema, schema)
 
 
+def _absent_kpis_missing(doc: object, projected: object) -> object:
+    """List an absent optional KPI that the projection read as null in ``nulls`` as ``missing``.
+
+    An older 7.x payload lacks a KPI added by a later minor; it is not the payload's fault that
+    ``nulls`` does not mention it, so the reader records why it is null instead of refusing it.
+    """
+    if not isinstance(doc, dict) or not isinstance(projected, dict):
+        return projected
+    nulls = projected.get("nulls")
+    if not isinstance(nulls, dict):
+        return projected
+    added: dict[str, object] = {}
+    for path in kpi_paths():
+        node: object = doc
+        for part in path[:-1]:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict) and path[-1] not in node:
+            added.setdefault(".".join(path), "missing")
+    if not added:
+        return projected
+    return {**projected, "nulls": {**added, **nulls}}
+
+
 def _check_legacy(name: str, doc: object) -> None:
     """Name the pre-contract flat file instead of reporting ``"nav" is a required property``."""
-    if not isinstance(doc, dict) or "schema_version" in doc:
-        return
-    found = [key for key in LEGACY_FLAT_KEYS if key in doc]
+    found = legacy_keys(doc)
     if found:
         raise LegacyFormatError(name, found)
 
@@ -212,12 +221,3 @@ def _resolve(schema: Mapping[str, Any], root: Mapping[str, Any]) -> Mapping[str,
             node = node[token.replace("~1", "/").replace("~0", "~")]
         schema = node
     return schema
-
-
-def _model_violations(exc: ValidationError) -> list[Violation]:
-    """pydantic's errors in this package's shape (only for what the schema let through)."""
-    return sorted(
-        {Violation(json_path([p for p in e["loc"] if isinstance(p, str | int)]), e["msg"])
-         for e in exc.errors()},
-        key=lambda v: (v.json_path, v.message),
-    )

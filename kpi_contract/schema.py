@@ -8,11 +8,12 @@ The version is read from the schema's ``$id`` (``urn:kpi-contract:kpis_v7:7.0.0`
 from __future__ import annotations
 
 import functools
-import json
 import re
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from kpi_contract import jsonio
 
 SCHEMA_FILENAME = "kpis_v7.schema.json"
 SUPPORTED_MAJOR = 7
@@ -27,8 +28,9 @@ def schema_path() -> Path:
 @functools.cache
 def load_schema() -> dict[str, Any]:
     """The packaged schema as a dict (parsed once per process; treat it as read-only)."""
-    with schema_path().open("rb") as handle:
-        schema: dict[str, Any] = json.load(handle)
+    schema = jsonio.load(schema_path())
+    if not isinstance(schema, dict):
+        raise jsonio.JsonInputError(str(schema_path()), "not_json", "the schema is not an object")
     return schema
 
 

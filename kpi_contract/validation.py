@@ -1,8 +1,18 @@
-"""Validate a kpis_v7 document against the packaged schema file.
+"""The one definition of a valid kpis_v7 document, used by every tool of the contract.
 
-The validator is jsonschema-rs (full draft 2020-12, ``date-time`` checked, NaN rejected, about a
-microsecond per valid payload): cheap enough to run before every durable write. It is compiled once
-per process, on first use.
+``validate_bytes`` (``kpi-contract validate``, ``publish_kpis``, the mirror) and
+``validate_document`` (``read_kpis``, after its tolerant projection) give the same verdict on the
+same document (SPEC.md section 5a). A document is valid when:
+
+1. its bytes are strict JSON (``kpi_contract.jsonio.parse_bytes``: UTF-8, no duplicate key, no
+   NaN/Infinity, every number a finite double, at most 64 levels deep);
+2. it satisfies the packaged schema file (jsonschema-rs: full draft 2020-12, ``date-time``
+   checked, NaN rejected, about a microsecond per valid payload, compiled once per process);
+3. it satisfies the package-level rules (``kpi_contract.document_rules``): finite doubles for
+   values built in memory too, no leap second in ``ts``, ``nulls`` listing exactly the null KPIs;
+4. it loads into the generated model (``KpisV7``): a last guard, so that nothing the schema and the
+   rules accept can still be refused by the reader (a year 0000 ``ts``, which Python's datetime
+   cannot hold, is one such case).
 
 Violations carry a JSONPath-style ``json_path``: ``$`` is the document, an object key that is a
 plain identifier is written ``.key``, any other key in brackets and single quotes
@@ -14,15 +24,15 @@ list.
 from __future__ import annotations
 
 import functools
-import json
 import math
 import re
 from collections.abc import Sequence
-from typing import NoReturn
 
 import jsonschema_rs
 
-from kpi_contract.errors import Violation
+from kpi_contract import jsonio
+from kpi_contract.document_rules import legacy_keys, nulls_violations, ts_violations
+from kpi_contract.errors import Violation, legacy_message
 from kpi_contract.schema import load_schema
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -49,48 +59,102 @@ def json_path(parts: Sequence[str | int]) -> str:
 
 
 def validate_document(doc: object) -> list[Violation]:
-    """Every schema violation of ``doc`` (a parsed JSON value); an empty list means valid."""
-    validator = _validator()
-    try:
-        if validator.is_valid(doc):
-            return []
-        errors = list(validator.iter_errors(doc))
-    except ValueError as exc:
-        # jsonschema-rs refuses values JSON cannot hold (a datetime, an int dict key).
-        return [_unrepresentable(doc, exc)]
-    violations = {
-        Violation(json_path(error.instance_path), _message(doc, error)) for error in errors
-    }
-    return sorted(violations, key=lambda v: (v.json_path, v.message))
+    """Every violation of ``doc`` (a parsed JSON value): schema, then package rules, then model.
 
-
-def loads_strict(data: bytes) -> object:
-    """Parse UTF-8 JSON bytes; ValueError for bad UTF-8, bad JSON and NaN/Infinity tokens.
-
-    Python's ``json`` accepts ``NaN`` and ``Infinity`` although they are not JSON (a browser's
-    ``JSON.parse`` fails on them), and it guesses UTF-16/32 from raw bytes; both are refused here.
+    An empty list means valid. Later steps run only when the earlier ones found nothing, so a
+    broken document gets the schema's messages rather than follow-on noise.
     """
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"not UTF-8: {exc.reason} at byte {exc.start}") from exc
-    try:
-        return json.loads(text, parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"not valid JSON: {exc}") from exc
+    return _validate(doc, jsonio.scan(doc))
+
+
+def _validate(doc: object, found: jsonio.Scan) -> list[Violation]:
+    if found.depth > jsonio.MAX_JSON_DEPTH:
+        return [Violation("$", f"nested deeper than {jsonio.MAX_JSON_DEPTH} levels")]
+    legacy = legacy_keys(doc)
+    if legacy:  # say what it is instead of '"nav" is a required property'
+        return [Violation("$", legacy_message(legacy))]
+    violations = _schema_violations(doc)
+    if found.non_double:
+        violations |= set(_non_double_integers(doc))
+    if violations:
+        return sorted(violations, key=lambda v: (v.json_path, v.message))
+    if not isinstance(doc, dict):  # the schema requires an object: unreachable
+        return [Violation("$", "not an object")]
+    rules = ts_violations(doc) + nulls_violations(doc)
+    if rules:
+        return sorted(set(rules), key=lambda v: (v.json_path, v.message))
+    return model_violations(doc)
 
 
 def validate_bytes(data: bytes) -> list[Violation]:
-    """Violations of a serialised document: encoding and JSON errors at ``$``, then the schema's."""
+    """Violations of a serialised document: a strict-JSON error at ``$``, else the document's."""
     try:
-        doc = loads_strict(data)
-    except ValueError as exc:
+        doc = jsonio.parse_bytes(data)
+    except jsonio.JsonSyntaxError as exc:
         return [Violation("$", str(exc))]
-    return validate_document(doc)
+    return _validate(doc, _PARSED)  # parse_bytes has scanned it: shallow, finite doubles only
 
 
-def _reject_constant(token: str) -> NoReturn:
-    raise ValueError(f"not valid JSON: {token} is not a JSON number")
+_PARSED = jsonio.Scan(depth=0, non_double="")
+
+
+def loads_strict(data: bytes) -> object:
+    """Parse strict JSON bytes (``kpi_contract.jsonio.parse_bytes``); ValueError otherwise."""
+    return jsonio.parse_bytes(data)
+
+
+def model_violations(doc: object) -> list[Violation]:
+    """What the generated model refuses in ``doc``, in this module's violation shape."""
+    from pydantic import ValidationError  # noqa: PLC0415 (pydantic only when a document is valid)
+
+    from kpi_contract.models import KpisV7  # noqa: PLC0415
+
+    try:
+        KpisV7.model_validate(doc)
+    except ValidationError as exc:
+        return sorted(
+            {Violation(json_path([p for p in e["loc"] if isinstance(p, str | int)]),
+                       f"not readable by the kpis_v7 model: {e['msg']}")
+             for e in exc.errors()},
+            key=lambda v: (v.json_path, v.message),
+        )
+    return []
+
+
+def _schema_violations(doc: object) -> set[Violation]:
+    validator = _validator()
+    try:
+        if validator.is_valid(doc):
+            return set()
+        errors = list(validator.iter_errors(doc))
+    except ValueError as exc:
+        # jsonschema-rs refuses values JSON cannot hold (a datetime, an int dict key).
+        return {_unrepresentable(doc, exc)}
+    return {Violation(json_path(error.instance_path), _message(doc, error)) for error in errors}
+
+
+def _non_double_integers(doc: object) -> list[Violation]:
+    """Integers a double cannot hold (a browser reads them as Infinity), wherever they are."""
+    found: list[Violation] = []
+    stack: list[tuple[object, list[str | int]]] = [(doc, [])]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, dict):
+            stack.extend((value, [*path, key]) for key, value in node.items()
+                         if isinstance(key, str))
+        elif isinstance(node, list | tuple):
+            stack.extend((value, [*path, i]) for i, value in enumerate(node))
+        elif isinstance(node, int) and not isinstance(node, bool):
+            try:
+                float(node)
+            except OverflowError:
+                digits = len(str(abs(node))) if node.bit_length() < 14_000 else "over 4300"
+                found.append(Violation(
+                    json_path(path),
+                    f"an integer of {digits} digits is beyond the range of a double "
+                    "(JSON readers would see Infinity)",
+                ))
+    return found
 
 
 def _message(doc: object, error: jsonschema_rs.ValidationError) -> str:

@@ -13,7 +13,14 @@ target is untouched. The executor loop must never die because a state file could
 
 The writer does not create missing directories: a missing state directory is reported as an error
 (a typo in a path must not silently create a new tree). Whoever owns a directory creates it at
-startup.
+startup, with ``create_directory`` (mode 0755 whatever the umask, issue 12).
+
+A target that is a symbolic link is refused by default (nothing written, a failed result saying
+so): replacing the link with a plain file would silently leave the link's target stale, and
+writing through it would put the temp file and the rename outside the directory the writer owns.
+The mirror, whose directory nobody else may write, asks for ``symlink="replace"`` instead. With
+``dir_fd`` every step happens relative to a directory the caller holds open (issue 12: a
+directory swapped for a link after it was opened receives nothing).
 """
 
 from __future__ import annotations
@@ -23,13 +30,17 @@ import errno
 import os
 import re
 import secrets
+import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
-from kpi_contract.errors import Violation
+from kpi_contract.errors import Violation, clip
 from kpi_contract.serialize import dump_document
 
 FILE_MODE = 0o644
+DIRECTORY_MODE = 0o755
+SymlinkPolicy = Literal["refuse", "replace"]
 _TEMP_NAME = re.compile(r"\..+\.[0-9a-f]{16}\.tmp\Z", re.DOTALL)
 
 
@@ -60,16 +71,37 @@ class WriteResult:
         return cls(path=path, ok=False, bytes_written=0, error=error, violations=violations)
 
 
-def write_atomic(path: str | os.PathLike[str], data: bytes) -> WriteResult:
-    """Durably replace ``path`` with ``data``; failures are returned, never raised."""
+def write_atomic(
+    path: str | os.PathLike[str],
+    data: bytes,
+    *,
+    dir_fd: int | None = None,
+    symlink: SymlinkPolicy = "refuse",
+) -> WriteResult:
+    """Durably replace ``path`` with ``data``; failures are returned, never raised.
+
+    ``dir_fd``: write the file named ``path``'s last component inside the directory open as
+    ``dir_fd`` (the rest of ``path`` only names it in messages). The temp file, the rename and the
+    directory fsync all happen relative to that descriptor, so a directory swapped for a link
+    after it was opened changes nothing. ``symlink``: what to do when the target is
+    a symbolic link: ``"refuse"`` (the default; nothing is written and the result says why, so an
+    operator's link is never silently replaced by a plain file while its target goes stale) or
+    ``"replace"`` (the link itself is replaced by the new file; the mirror's choice, since a link
+    planted in the mirror must never be followed).
+    """
     target = Path(path)
-    directory = target.parent
+    local = target if dir_fd is None else Path(target.name)  # what the OS calls operate on
+    if symlink == "refuse":
+        refusal = _symlink_refusal(local, dir_fd)
+        if refusal is not None:
+            return WriteResult.failure(target, f"{target}: not written: {refusal}")
+    at: dict[str, int] = {} if dir_fd is None else {"dir_fd": dir_fd}
     step = "create a temp file"
     fd: int | None = None
     temp: Path | None = None
     replaced = False
     try:
-        fd, temp = _create_temp(target)
+        fd, temp = _create_temp(local, at)
         step = "set mode 0644 on the temp file"
         os.fchmod(fd, FILE_MODE)  # before the fsync, so the mode is as durable as the bytes
         step = "write the temp file"
@@ -82,11 +114,18 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> WriteResult:
         closing, fd = fd, None  # never close twice: a failed close still frees the number
         os.close(closing)
         step = "rename the temp file over the target"
-        os.replace(temp, target)
+        if dir_fd is None:
+            os.replace(temp, target)
+        else:
+            os.replace(temp, local, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
         replaced = True
         step = "fsync the directory"
-        _fsync_directory(directory)
+        if dir_fd is None:
+            _fsync_directory(target.parent)
+        else:
+            os.fsync(dir_fd)
     except (OSError, ValueError) as exc:
+        directory = target.parent
         if replaced:
             # The new bytes are in place; only their durability across a power cut is in doubt.
             return WriteResult(
@@ -101,30 +140,87 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> WriteResult:
                 os.close(fd)
         if temp is not None and not replaced:
             with contextlib.suppress(OSError):
-                os.unlink(temp)
+                os.unlink(temp, **at)
     return WriteResult(path=target, ok=True, bytes_written=len(data), error=None)
 
 
-def write_json(path: str | os.PathLike[str], obj: object) -> WriteResult:
-    """Serialise ``obj`` (``serialize.dump_document``) and write it; a value JSON cannot hold
-    (NaN, infinity, a non-JSON type) is a failed result and nothing is written."""
+def _symlink_refusal(target: Path, dir_fd: int | None) -> str | None:
+    """Why a symlink at ``target`` is not written through, or None when it is not a symlink."""
+    try:
+        st = os.lstat(target, dir_fd=dir_fd)
+    except OSError:
+        return None  # missing (created by the write) or unreadable (the write will say so)
+    if not stat.S_ISLNK(st.st_mode):
+        return None
+    try:
+        link = os.readlink(target, dir_fd=dir_fd)
+    except OSError:
+        link = "?"
+    return (
+        f"it is a symbolic link (to {clip(link, 120)}); state files are never written through "
+        "links: replace the link with the file, or point the reader at the link's target"
+    )
+
+
+def create_directory(path: str | os.PathLike[str]) -> list[Path]:
+    """Create ``path`` and its missing parents with mode 0755 whatever the umask; the created.
+
+    A dashboard running as another user must be able to enter every directory the package
+    creates (issue 12: under ``umask 077`` they used to be 0700). Existing directories keep their
+    mode. OSError when a component cannot be created or is not a directory.
+    """
+    target = Path(path)
+    missing: list[Path] = []
+    probe = target
+    while not os.path.lexists(probe):
+        missing.append(probe)
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    created: list[Path] = []
+    for directory in reversed(missing):
+        try:
+            os.mkdir(directory, DIRECTORY_MODE)
+        except FileExistsError:
+            continue  # created meanwhile by someone else: theirs, mode untouched
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        try:
+            os.fchmod(fd, DIRECTORY_MODE)
+        finally:
+            os.close(fd)
+        created.append(directory)
+    if not os.path.isdir(target):
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(target))
+    return created
+
+
+def write_json(
+    path: str | os.PathLike[str], obj: object, *, dir_fd: int | None = None
+) -> WriteResult:
+    """Serialise ``obj`` (``serialize.dump_document``) and write it (``write_atomic``, links
+    refused); a value JSON cannot hold (NaN, infinity, a non-JSON type, nesting too deep for the
+    encoder) is a failed result and nothing is written."""
     try:
         data = dump_document(obj)
-    except (ValueError, TypeError) as exc:
-        return WriteResult.failure(Path(path), f"{path}: not written, cannot serialise: {exc}")
-    return write_atomic(path, data)
+    except (ValueError, TypeError, RecursionError) as exc:
+        reason = clip(str(exc)) if not isinstance(exc, RecursionError) else "nested too deeply"
+        return WriteResult.failure(Path(path), f"{path}: not written, cannot serialise: {reason}")
+    return write_atomic(path, data, dir_fd=dir_fd)
 
 
-def clean_stale_temps(directory: str | os.PathLike[str]) -> list[Path]:
+def clean_stale_temps(
+    directory: str | os.PathLike[str], *, dir_fd: int | None = None
+) -> list[Path]:
     """Remove temp files a crashed writer left in ``directory``; return the ones removed.
 
-    Only regular files named exactly like this writer's temp files are touched. Call it at startup,
-    before this process writes: a temp file being written right now by another process would be
-    removed too (that write then fails cleanly and the target stays as it was).
+    Only regular files named exactly like this writer's temp files are touched. Call it only
+    while holding the directory's lock (``execution._directories``): a temp file being written
+    right now by another process would be removed too. With ``dir_fd`` the directory open as that
+    descriptor is cleaned (``directory`` then only names it in the result).
     """
     removed: list[Path] = []
     try:
-        entries = list(os.scandir(directory))
+        entries = list(os.scandir(directory if dir_fd is None else dir_fd))
     except OSError:
         return removed
     for entry in entries:
@@ -132,20 +228,23 @@ def clean_stale_temps(directory: str | os.PathLike[str]) -> list[Path]:
             continue
         try:
             if entry.is_file(follow_symlinks=False):
-                os.unlink(entry.path)
-                removed.append(Path(entry.path))
+                if dir_fd is None:
+                    os.unlink(entry.path)
+                else:
+                    os.unlink(entry.name, dir_fd=dir_fd)
+                removed.append(Path(directory) / entry.name)
         except OSError:
             continue
     return sorted(removed)
 
 
-def _create_temp(target: Path) -> tuple[int, Path]:
+def _create_temp(target: Path, at: dict[str, int]) -> tuple[int, Path]:
     """Create a new temp file beside ``target`` (``O_EXCL``: never reuse an existing name)."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
     for _ in range(100):
         temp = target.parent / f".{target.name}.{secrets.token_hex(8)}.tmp"
         try:
-            return os.open(temp, flags, FILE_MODE), temp
+            return os.open(temp, flags, FILE_MODE, **at), temp
         except FileExistsError:
             continue
     raise FileExistsError(errno.EEXIST, "no free temp file name", str(target.parent))

@@ -87,12 +87,12 @@ def test_missing_file_names_the_file(tmp_path: Path) -> None:
     path = tmp_path / "kpis_v7.json"
     with pytest.raises(StateFileError, match="No such file") as info:
         read_kpis(path)
-    assert str(info.value).startswith(f"{path}::$: cannot read")
+    assert str(info.value).startswith(f"{path}::$: cannot open")
 
 
 def test_directory_instead_of_file_is_a_state_file_error(tmp_path: Path) -> None:
     """A path that cannot be read as a file is a StateFileError, not an OSError."""
-    with pytest.raises(StateFileError, match="cannot read"):
+    with pytest.raises(StateFileError, match="not a regular file"):
         read_kpis(tmp_path)
 
 
@@ -144,6 +144,7 @@ def test_newer_minor_with_unknown_fields_is_read(tmp_path: Path) -> None:
     doc["schema_version"] = "7.3.0"
     doc["router"]["fill_latency_ms"] = None
     doc["risk"]["dd_state"] = {"state": "normal", "drawdown_frac": 0.0, "peak_nav": 5000.0}
+    del doc["nulls"]["risk.dd_state"]  # it has a value now (nulls must agree, SPEC 5a)
     doc["venue"] = {"name": "binance"}
     doc["nulls"]["router.fill_latency_ms"] = "missing"
     reading = read_kpis(write(tmp_path, doc))
@@ -151,6 +152,7 @@ def test_newer_minor_with_unknown_fields_is_read(tmp_path: Path) -> None:
     expected = example(1)
     expected["schema_version"] = "7.3.0"
     expected["risk"]["dd_state"] = {"state": "normal", "drawdown_frac": 0.0}
+    del expected["nulls"]["risk.dd_state"]
     assert reading.kpis == KpisV7.model_validate(expected)
 
 
@@ -282,3 +284,21 @@ def test_a_versioned_document_with_a_legacy_key_is_not_called_legacy(tmp_path: P
     doc = example()
     doc["atr_regime"] = "hot"
     assert read_kpis(write(tmp_path, doc)).kpis.risk.atr_regime == doc["risk"]["atr_regime"]
+
+
+def test_an_absent_optional_kpi_is_read_as_null_with_reason_missing() -> None:
+    """An older 7.x payload lacks a KPI a later minor added: the reader lists it as missing.
+
+    Every 7.0.0 KPI is required, so this is checked on the projection step directly: the KPI
+    absent from the document is null after projection and ``nulls`` gains ``missing`` for it.
+    """
+    from kpi_contract.reader import _absent_kpis_missing
+
+    doc = example()
+    del doc["router"]["reject_rate"]
+    projected = copy.deepcopy(doc)
+    projected["router"]["reject_rate"] = None
+    result = _absent_kpis_missing(doc, projected)
+    assert isinstance(result, dict)
+    assert result["nulls"] == {"router.reject_rate": "missing"}
+    assert _absent_kpis_missing(example(), example()) == example()

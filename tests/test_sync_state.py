@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import signal
 import subprocess
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from execution._directories import LOCK_FILE
 from execution.simulation import Simulation
 from execution.state_publish import publish_state
 from execution.sync_state import StateMirror, prepare_mirror
@@ -51,7 +53,7 @@ def test_mirrors_exactly_the_listed_state_files(dirs: tuple[Path, Path]) -> None
     report = StateMirror(state, mirror).sync_once()
     assert report.copied == list(STATE_FILES)
     assert report.ok
-    assert sorted(p.name for p in mirror.iterdir()) == sorted(STATE_FILES)
+    assert sorted(p.name for p in mirror.iterdir()) == sorted([*STATE_FILES, LOCK_FILE])
     for name in STATE_FILES:
         assert (mirror / name).read_bytes() == (state / name).read_bytes()
         assert (mirror / name).stat().st_mode & 0o777 == 0o644
@@ -225,9 +227,7 @@ def test_a_missing_mirror_dir_is_reported_each_pass_and_recovers(dirs: tuple[Pat
     state, mirror = dirs
     syncer = StateMirror(state, mirror)
     syncer.sync_once()
-    for name in STATE_FILES:
-        (mirror / name).unlink()
-    mirror.rmdir()
+    shutil.rmtree(mirror)
     report = syncer.sync_once()
     assert sorted(report.errors) == sorted(STATE_FILES)
     assert not mirror.exists()

@@ -17,7 +17,13 @@ from typing import Any
 
 import pytest
 
-from kpi_contract.writer import WriteResult, clean_stale_temps, write_atomic, write_json
+from kpi_contract.writer import (
+    WriteResult,
+    clean_stale_temps,
+    create_directory,
+    write_atomic,
+    write_json,
+)
 
 OLD = b'{"old": true}\n'
 NEW = b'{"new": true, "padding": "' + b"x" * 4000 + b'"}\n'
@@ -319,3 +325,64 @@ def test_temp_left_by_a_crash_is_cleaned(target: Path, monkeypatch: pytest.Monke
     [leftover] = [p for p in target.parent.iterdir() if p != target]
     assert clean_stale_temps(target.parent) == [leftover]
     assert_untouched(target)
+
+
+def test_a_target_that_is_a_symlink_is_refused_and_left_alone(tmp_path: Path) -> None:
+    """The default refuses a link: nothing written, the link and its target unchanged."""
+    real = tmp_path / "elsewhere.json"
+    real.write_bytes(OLD)
+    link = tmp_path / "kpis_v7.json"
+    link.symlink_to(real)
+    result = write_atomic(link, NEW)
+    assert not result.ok
+    assert result.error is not None
+    assert "is a symbolic link (to " in result.error
+    assert link.is_symlink()
+    assert real.read_bytes() == OLD
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["elsewhere.json", "kpis_v7.json"]
+
+
+def test_replace_policy_replaces_the_link_itself(tmp_path: Path) -> None:
+    """symlink="replace" (the mirror's): the link becomes a plain file, its target untouched."""
+    real = tmp_path / "elsewhere.json"
+    real.write_bytes(OLD)
+    link = tmp_path / "kpis_v7.json"
+    link.symlink_to(real)
+    assert write_atomic(link, NEW, symlink="replace").ok
+    assert not link.is_symlink()
+    assert link.read_bytes() == NEW
+    assert real.read_bytes() == OLD
+
+
+def test_dir_fd_writes_into_the_held_directory_even_after_a_swap(tmp_path: Path) -> None:
+    """With dir_fd the file lands in the directory opened, not where the path now leads."""
+    held = tmp_path / "mirror"
+    held.mkdir()
+    other = tmp_path / "state"
+    other.mkdir()
+    fd = os.open(held, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        held.rename(tmp_path / "mirror-moved")
+        held.symlink_to(other)
+        result = write_atomic(held / "kpis_v7.json", NEW, dir_fd=fd)
+        assert result.ok, result.error
+    finally:
+        os.close(fd)
+    assert (tmp_path / "mirror-moved" / "kpis_v7.json").read_bytes() == NEW
+    assert list(other.iterdir()) == []
+    assert clean_stale_temps(held, dir_fd=None) == []
+
+
+@pytest.mark.usefixtures("umask_077")
+def test_create_directory_makes_every_new_level_0755(tmp_path: Path) -> None:
+    """Under umask 077 the created directories are 0755; an existing one keeps its mode."""
+    (tmp_path / "existing").mkdir(mode=0o700)
+    created = create_directory(tmp_path / "existing" / "a" / "b")
+    assert created == [tmp_path / "existing" / "a", tmp_path / "existing" / "a" / "b"]
+    for directory in created:
+        assert stat.S_IMODE(directory.stat().st_mode) == 0o755
+    assert stat.S_IMODE((tmp_path / "existing").stat().st_mode) == 0o700
+    assert create_directory(tmp_path / "existing" / "a" / "b") == []
+    (tmp_path / "file").write_text("")
+    with pytest.raises(NotADirectoryError):
+        create_directory(tmp_path / "file" / "sub")
