@@ -66,10 +66,31 @@ def read_kpis(
     (violations after projection), each naming the file in one short line.
     A ``ts`` in the future gives a negative age and is not stale.
     """
-    name = os.fsdecode(path)
     if now_ts is not None and not math.isfinite(now_ts):
         raise ValueError(f"now_ts must be a finite epoch time, got {now_ts!r}")
-    doc = jsonio.load(path)
+    return reading_from_bytes(
+        jsonio.read_bytes(path), name=os.fsdecode(path), now_ts=now_ts, max_age_s=max_age_s
+    )
+
+
+def reading_from_bytes(
+    data: bytes,
+    *,
+    name: str,
+    now_ts: float | None = None,
+    max_age_s: float = DEFAULT_MAX_AGE_S,
+) -> KpiReading:
+    """``read_kpis`` on bytes already read (``name`` names their file in errors): for a caller
+    that needs the exact bytes the reading came from (the dashboard's raw view, a remote store).
+
+    Raises what ``read_kpis`` raises, except the errors of opening and reading a file.
+    """
+    if now_ts is not None and not math.isfinite(now_ts):
+        raise ValueError(f"now_ts must be a finite epoch time, got {now_ts!r}")
+    try:
+        doc = jsonio.parse_bytes(data)
+    except jsonio.JsonSyntaxError as exc:
+        raise jsonio.JsonInputError(name, "not_json", str(exc)) from exc
     _check_legacy(name, doc)
     _check_major(name, doc)
     projected = _absent_kpis_missing(doc, project_document(doc, load_schema()))

@@ -26,6 +26,7 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any, Literal
 
+from kpi_contract import jsonio
 from kpi_contract.dashboard.fields import FieldSpec, schema_fields
 from kpi_contract.dashboard.formatting import format_age, format_value
 from kpi_contract.dashboard.status_rules import STATUSES, Status, status_of, worst
@@ -36,8 +37,9 @@ from kpi_contract.errors import (
     StateFileError,
     UnsupportedVersionError,
 )
+from kpi_contract.jsonio import JsonInputError
 from kpi_contract.models import KpisV7
-from kpi_contract.reader import DEFAULT_MAX_AGE_S, KpiReading, read_kpis
+from kpi_contract.reader import DEFAULT_MAX_AGE_S, KpiReading, reading_from_bytes
 from kpi_contract.schema import load_schema
 
 KPI_FILENAME = "kpis_v7.json"
@@ -193,27 +195,16 @@ def _kpi_path(source: str | os.PathLike[str]) -> Path:
 def _read_consistently(
     path: Path, now_ts: float | None, max_age_s: float
 ) -> tuple[KpiReading | KpiContractError, bytes | None]:
-    """``read_kpis`` and the bytes it read: the file is read before and after, and the pair is
-    retried when a publish replaced the file in between (atomic replaces keep each read whole)."""
-    outcome: KpiReading | KpiContractError
-    after: bytes | None = None
-    for _attempt in range(3):
-        before = _raw_bytes(path)
-        try:
-            outcome = read_kpis(path, now_ts=now_ts, max_age_s=max_age_s)
-        except KpiContractError as exc:
-            outcome = exc
-        after = _raw_bytes(path)
-        if before == after:
-            break
-    return outcome, after
-
-
-def _raw_bytes(path: Path) -> bytes | None:
+    """The reading and the exact bytes it came from: the file is read once, through the
+    package's one bounded, non-blocking JSON file reader (``jsonio``)."""
     try:
-        return path.read_bytes()
-    except OSError:
-        return None
+        raw = jsonio.read_bytes(path)
+    except KpiContractError as exc:
+        return exc, None
+    try:
+        return reading_from_bytes(raw, name=str(path), now_ts=now_ts, max_age_s=max_age_s), raw
+    except KpiContractError as exc:
+        return exc, raw
 
 
 def _display_text(raw: bytes) -> str:
@@ -281,16 +272,16 @@ def _failure(
 
 
 def _file_problem(path: str, error: StateFileError) -> tuple[Condition, str]:
-    """Missing, unreadable or torn, told apart by the cause ``read_kpis`` chained."""
-    cause = error.__cause__
-    if isinstance(cause, FileNotFoundError | NotADirectoryError):
+    """Missing, unreadable or torn, told apart by the ``kind`` of the reader's error."""
+    kind = error.kind if isinstance(error, JsonInputError) else "not_json"
+    reason = error.reason if isinstance(error, JsonInputError) else str(error)
+    if kind == "missing":
         return "missing", (f"No KPI file at {path}: has the executor published, and is the "
                            "mirror running?")
-    if isinstance(cause, OSError):
-        return "unreadable", f"{path} cannot be read: {cause.strerror or cause}"
-    detail = str(error).split("::$: ", 1)[-1]
+    if kind in ("unreadable", "not_a_file", "too_large"):
+        return "unreadable", f"{path} cannot be read: {reason}"
     return "torn", (f"{path} is not a complete JSON document (a torn or corrupt write?): "
-                    f"{detail}")
+                    f"{reason}")
 
 
 def _document(source: KpiReading | KpisV7 | Mapping[str, Any]) -> Mapping[str, Any]:
