@@ -21,8 +21,8 @@ from typing import Any
 
 from kpi_contract import jsonio
 from kpi_contract.build import build_kpis_v7
-from kpi_contract.dashboard.command import register as register_dashboard
 from kpi_contract.console import OneLineArgumentParser, say, setup, silence_stdout, warn
+from kpi_contract.dashboard.command import register as register_dashboard
 from kpi_contract.errors import KpiContractError, StateFileError, Violation
 from kpi_contract.publish import publish_kpis
 from kpi_contract.review.command import register as register_review

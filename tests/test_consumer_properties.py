@@ -2,10 +2,11 @@
 
 Hypothesis draws batches of documents made from valid payloads with one to four values replaced
 by arbitrary JSON (any number, string, label, container or null) at KPI leaves, ``ts``,
-``schema_version`` and ``nulls``; every validator of tests/consumer_validators.py must give each
-document the same verdict. The divergences the reference documents on purpose (a string ending in
-a newline, which python-jsonschema's ``$`` accepts) are left out of the draw; numbers stay within
-what every parser reads as the same double.
+``schema_version`` and ``nulls``; every schema validator of tests/consumer_validators.py must give
+each document the same verdict, and the package that verdict plus its SPEC 5a rules. The
+divergences the reference documents on purpose (a string ending in a newline, which
+python-jsonschema's ``$`` accepts) are left out of the draw; numbers stay within what every
+parser reads as the same double.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.consumer_corpus import LEAVES, NULL_PATHS, REASONS, text_of
-from tests.consumer_validators import VALIDATORS, schema
+from tests.consumer_validators import VALIDATORS, js_reader, schema
 from tests.snapshot_fixtures import FIXTURE_FILES
 
 BASES = [json.loads(p.read_text())["expected"] for p in FIXTURE_FILES] + schema()["examples"]
@@ -69,8 +70,16 @@ def documents(draw: st.DrawFn) -> str:
 @settings(max_examples=max(12, settings.default.max_examples // 40))
 @given(st.lists(documents(), min_size=20, max_size=40))
 def test_validators_agree_on_arbitrary_documents(texts: list[str]) -> None:
-    """Every validator gives each drawn document the same verdict."""
+    """Every schema validator gives each drawn document the same verdict, and the package's
+    verdict is that verdict plus the SPEC 5a rules a schema cannot express, as js/reader.mjs
+    (an independent implementation of those rules) applies them."""
     verdicts = {name: validate(texts) for name, validate in VALIDATORS.items()}
+    package = verdicts.pop("kpi-contract")
+    js_readings = js_reader(texts)
     for index, text in enumerate(texts):
         seen = {name: v[index] for name, v in verdicts.items()}
         assert len(set(seen.values())) == 1, (text, seen)
+        schema_verdict = next(iter(seen.values()))
+        rules_hold = js_readings[index] == "ok"
+        expected = "invalid" if schema_verdict == "valid" and not rules_hold else schema_verdict
+        assert package[index] == expected, (text, schema_verdict, js_readings[index])
