@@ -24,11 +24,14 @@ Rules, per file and pass:
   mirrored: the last good mirror stays, the problem is logged once per file version and counted;
 - a symlink in the state directory is followed only if it resolves inside the state directory;
   only regular files are read; nothing is ever written outside the mirror directory;
-- I/O errors (mirror directory missing, disk full) are reported and retried on the next pass.
+- I/O errors (mirror directory missing, disk full) are reported and retried on the next pass;
+- with ``--mirror-url s3://BUCKET/PREFIX`` (``--executor-id``, ``--mirror-timeout``) the same
+  verified bytes also go to S3-compatible object storage, under ``PREFIX/EXECUTOR_ID/``; the rules
+  of that target are in ``execution.remote_mirror`` (issue 11).
 
 Exit status of ``--once``: 0 when everything present was mirrored or unchanged, 1 when a source was
-rejected as invalid, 2 on an I/O error or bad usage. The loop exits 0 on SIGINT/SIGTERM after
-finishing the copy in progress.
+rejected as invalid, 2 on an I/O error (the store's included) or bad usage. The loop exits 0 on
+SIGINT/SIGTERM after finishing the copy in progress.
 """
 
 from __future__ import annotations
@@ -45,7 +48,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from execution._signals import StopSignal
+from execution.remote_mirror import (
+    RemotePassReport,
+    RemoteTarget,
+    add_remote_options,
+    remote_from_args,
+)
 from execution.state_files import KPI_FILE, MIRRORED_FILES, add_directory_options
+from kpi_contract.errors import KpiContractError
 from kpi_contract.validation import validate_bytes
 from kpi_contract.writer import clean_stale_temps, write_atomic
 
@@ -79,11 +89,12 @@ class SyncReport:
     missing: list[str] = field(default_factory=list)
     rejected: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    remote: RemotePassReport | None = None
 
     @property
     def ok(self) -> bool:
-        """Nothing rejected and no I/O error."""
-        return not self.rejected and not self.errors
+        """Nothing rejected and no I/O error (the remote target's included)."""
+        return not self.rejected and not self.errors and (self.remote is None or self.remote.ok)
 
     def summary(self) -> str:
         """One line for logs and the CLI."""
@@ -92,14 +103,18 @@ class SyncReport:
             f"copied {len(self.copied)}{copied}, unchanged {len(self.unchanged)}, "
             f"missing {len(self.missing)}, rejected {len(self.rejected)}, "
             f"errors {len(self.errors)}"
-        )
+        ) + (f"; remote {self.remote.summary()}" if self.remote is not None else "")
 
 
 class StateMirror:
     """Copies the listed state files to the mirror directory, remembering what it copied."""
 
     def __init__(
-        self, state_dir: Path, mirror_dir: Path, files: Sequence[str] = MIRRORED_FILES
+        self,
+        state_dir: Path,
+        mirror_dir: Path,
+        files: Sequence[str] = MIRRORED_FILES,
+        remote: RemoteTarget | None = None,
     ) -> None:
         for name in files:
             if not name or name in (".", "..") or Path(name).name != name:
@@ -107,6 +122,7 @@ class StateMirror:
         self.state_dir = Path(state_dir)
         self.mirror_dir = Path(mirror_dir)
         self.files = tuple(files)
+        self.remote = remote
         self.totals: Counter[str] = Counter()
         # Paths as strings, built once: the skip path of a pass costs one lstat per file.
         self._paths = [
@@ -133,7 +149,7 @@ class StateMirror:
         for name, source, target in self._paths:
             # Fast path: a file copied before, the mirror untouched since: one lstat.
             copied = self._copied.get(name) if intact else None
-            if copied is not None:
+            if copied is not None and not (self.remote and self.remote.needs(name)):
                 try:
                     st = os.lstat(source)
                 except OSError:
@@ -151,6 +167,8 @@ class StateMirror:
                     self.totals["rejected"] += 1
         self._reported = {**report.rejected, **report.errors}
         self.totals.update(copied=len(report.copied), errors=len(report.errors), passes=1)
+        if self.remote is not None:
+            report.remote = self.remote.finish_pass()
         return report
 
     def _sync_file(
@@ -176,14 +194,15 @@ class StateMirror:
             report.rejected[name] = f"{source}: not a regular file"
             return
         signature = (st.st_size, st.st_mtime_ns, st.st_ino)
-        if self._is_unchanged(name, signature, target, intact):
+        unchanged = self._is_unchanged(name, signature, target, intact)
+        if unchanged and not (self.remote and self.remote.needs(name)):
             report.unchanged.append(name)
             return
         known = self._rejected.get(name)
         if known is not None and known[0] == signature:
             report.rejected[name] = known[1]
             return
-        self._copy(name, Path(source), Path(target), report)
+        self._copy(name, Path(source), Path(target), report, local=not unchanged)
 
     def _is_unchanged(self, name: str, signature: Signature, target: str, intact: bool) -> bool:
         copied = self._copied.get(name)
@@ -203,7 +222,10 @@ class StateMirror:
             return True
         return False
 
-    def _copy(self, name: str, source: Path, target: Path, report: SyncReport) -> None:
+    def _copy(
+        self, name: str, source: Path, target: Path, report: SyncReport, local: bool = True
+    ) -> None:
+        """Read and check ``source``; copy it (``local``) and offer it to the remote target."""
         try:
             fd = os.open(source, _READ_FLAGS)
             try:
@@ -220,6 +242,11 @@ class StateMirror:
         if problem is not None:
             self._rejected[name] = (signature, problem)
             report.rejected[name] = problem
+            return
+        if self.remote is not None:
+            self.remote.offer(name, data)
+        if not local:
+            report.unchanged.append(name)
             return
         result = write_atomic(target, data)
         if not result.ok:
@@ -284,6 +311,7 @@ def _parser() -> argparse.ArgumentParser:
         "dashboard.",
     )
     add_directory_options(parser)
+    add_remote_options(parser)
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--once", action="store_true", help="one pass, then exit")
     mode.add_argument(
@@ -309,21 +337,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.error("%s", problem)
     if removed:
         log.info("removed %d stale temp file(s) from %s", len(removed), args.mirror_dir)
-    mirror = StateMirror(args.state_dir, args.mirror_dir)
+    try:
+        remote = remote_from_args(args)
+    except (ValueError, KpiContractError) as exc:
+        print(f"sync_state: {exc}", file=sys.stderr)
+        return 2
+    mirror = StateMirror(args.state_dir, args.mirror_dir, remote=remote)
     if args.once:
         report = mirror.sync_once()
         print(f"sync_state: {report.summary()}", flush=True)
-        if report.errors:
+        if report.errors or not (report.remote is None or report.remote.ok):
             return 2
         return 1 if report.rejected else 0
     with StopSignal() as stop:
         while not stop.requested:
             report = mirror.sync_once()
-            if report.copied or report.errors or report.rejected:
+            if report.copied or report.errors or report.rejected or _remote_news(report.remote):
                 print(f"sync_state: {report.summary()}", flush=True)
             stop.sleep(args.interval)
     print(f"sync_state: stopped on {stop.signal_name}", flush=True)
     return 0
+
+
+def _remote_news(remote: RemotePassReport | None) -> bool:
+    return remote is not None and bool(remote.uploaded or remote.errors or remote.superseded)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The ``kpi-contract`` command line: validate, build, schema, review.
+"""The ``kpi-contract`` command line: validate, build, schema, review, fleet.
 
 This is the one place where errors become messages and exit codes:
 
@@ -22,6 +22,7 @@ from typing import Any, NoReturn
 
 from kpi_contract.build import build_kpis_v7
 from kpi_contract.errors import KpiContractError, StateFileError, Violation
+from kpi_contract.fleet_command import register as register_fleet
 from kpi_contract.publish import publish_kpis
 from kpi_contract.review.command import register as register_review
 from kpi_contract.schema import SCHEMA_VERSION, schema_path
@@ -175,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     schema.set_defaults(func=_cmd_schema)
 
     register_review(commands)
+    register_fleet(commands)
     return parser
 
 

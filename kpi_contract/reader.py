@@ -32,6 +32,7 @@ from kpi_contract.errors import (
     Violation,
 )
 from kpi_contract.models import KpisV7
+from kpi_contract.s3 import fetch_url, is_s3_url
 from kpi_contract.schema import SUPPORTED_MAJOR, load_schema, parse_version
 from kpi_contract.validation import json_path, loads_strict, validate_document
 
@@ -63,18 +64,34 @@ def read_kpis(
 ) -> KpiReading:
     """Read, project, validate and model ``path``; stale means ``now_ts - ts > max_age_s``.
 
-    Raises StateFileError (missing, unreadable, not JSON), LegacyFormatError (the pre-contract flat
-    KPI file), UnsupportedVersionError (a major other than 7) or DocumentInvalidError (schema
-    violations after projection), each naming the file.
-    A ``ts`` in the future gives a negative age and is not stale.
+    ``path`` may also be an ``s3://BUCKET/KEY`` string (issue 11; needs ``kpi-contract[s3]``):
+    the object's bytes then go through exactly the same checks (``reading_from_bytes``).
+    Raises StateFileError (missing, unreadable, not JSON; for a URL its subclass
+    ``kpi_contract.s3.RemoteStoreError``), LegacyFormatError (the pre-contract flat KPI file),
+    UnsupportedVersionError (a major other than 7) or DocumentInvalidError (schema violations
+    after projection), each naming the file. A ``ts`` in the future gives a negative age and is
+    not stale.
     """
     name = str(path)
-    if now_ts is not None and not math.isfinite(now_ts):
-        raise ValueError(f"now_ts must be a finite epoch time, got {now_ts!r}")
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise StateFileError(name, f"cannot read: {exc.strerror or exc}") from exc
+    _check_clock(now_ts)
+    if is_s3_url(path):
+        try:
+            data = fetch_url(name)
+        except ValueError as exc:
+            raise StateFileError(name, str(exc).removeprefix(f"{name}: ")) from exc
+    else:
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise StateFileError(name, f"cannot read: {exc.strerror or exc}") from exc
+    return reading_from_bytes(name, data, now_ts=now_ts, max_age_s=max_age_s)
+
+
+def reading_from_bytes(
+    name: str, data: bytes, *, now_ts: float | None = None, max_age_s: float = DEFAULT_MAX_AGE_S
+) -> KpiReading:
+    """``read_kpis`` on bytes already fetched (a file's, an object's); errors name ``name``."""
+    _check_clock(now_ts)
     try:
         doc = loads_strict(data)
     except ValueError as exc:
@@ -93,6 +110,11 @@ def read_kpis(
         return KpiReading(kpis, None, None, kpis.schema_version)
     age_s = now_ts - kpis.ts.timestamp()
     return KpiReading(kpis, age_s, age_s > max_age_s, kpis.schema_version)
+
+
+def _check_clock(now_ts: float | None) -> None:
+    if now_ts is not None and not math.isfinite(now_ts):
+        raise ValueError(f"now_ts must be a finite epoch time, got {now_ts!r}")
 
 
 def project_document(doc: object, schema: Mapping[str, Any]) -> object:
