@@ -8,7 +8,8 @@ mirror what is already there.
 
 Each loop: the next snapshots (one simulated bar, or a re-read of the replay directory), then
 ``state_publish.publish_state``, the simulation checkpoint, and one ``sync_state`` mirror pass,
-then one progress line on stdout. Failures are logged on stderr and counted; they never end the
+then one progress line on stdout. With ``--mirror-url`` the mirror pass also uploads to object
+storage (``execution.remote_mirror``). Failures are logged on stderr and counted; they never end the
 loop. A SIGINT/SIGTERM lets the loop in progress finish, then the run exits 0.
 """
 
@@ -25,12 +26,14 @@ from pathlib import Path
 from typing import Protocol
 
 from execution._signals import StopSignal
+from execution.remote_mirror import add_remote_options, remote_from_args
 from execution.replay import ReplaySource
 from execution.simulation import SimStateError, Simulation
 from execution.snapshots import StateSnapshots
 from execution.state_files import add_directory_options
 from execution.state_publish import PublishReport, publish_state
 from execution.sync_state import StateMirror, SyncReport, prepare_mirror
+from kpi_contract.errors import KpiContractError
 from kpi_contract.writer import clean_stale_temps
 
 log = logging.getLogger("execution.dry_run")
@@ -102,6 +105,7 @@ def _parser() -> argparse.ArgumentParser:
         help=f"simulation seed (default: {DEFAULT_SEED})",
     )
     add_directory_options(parser)
+    add_remote_options(parser)
     parser.add_argument(
         "--replay", type=Path, metavar="DIR",
         help="publish from recorded snapshot files in DIR instead of the simulation",
@@ -157,17 +161,19 @@ def _progress(loop: int, report: PublishReport, sync: SyncReport, failures: int)
         f"loop {loop}: nav={nav_text} null_kpis={nulls} write_failures={failures} "
         f"mirrored={len(sync.copied)} mirror_rejected={len(sync.rejected)} "
         f"mirror_errors={len(sync.errors)}"
-    )
+    ) + (f" uploaded={len(sync.remote.uploaded)} upload_errors={len(sync.remote.errors)}"
+         if sync.remote is not None else "")
 
 
 def run(args: argparse.Namespace, stop: StopSignal) -> int:
     """Startup-sync, then the loop; returns the exit status."""
     try:
+        remote = remote_from_args(args)
         source, notes = _startup_sync(args)
-    except ValueError as exc:
+    except (ValueError, KpiContractError) as exc:
         print(f"executor_live: {exc}", file=sys.stderr)
         return 2
-    mirror = StateMirror(args.state_dir, args.mirror_dir)
+    mirror = StateMirror(args.state_dir, args.mirror_dir, remote=remote)
     startup = mirror.sync_once()
     notes.append(f"mirror {startup.summary()}")
     print(f"executor_live: startup-sync: {'; '.join(notes)}", flush=True)
@@ -185,6 +191,8 @@ def run(args: argparse.Namespace, stop: StopSignal) -> int:
         sync = mirror.sync_once()
         totals.update(write_failures=failures, mirror_rejected=len(sync.rejected),
                       mirror_errors=len(sync.errors))
+        if sync.remote is not None:
+            totals.update(upload_errors=len(sync.remote.errors))
         print(_progress(loop, report, sync, failures), flush=True)
         if args.loops is None or loop < args.loops:
             stop.sleep(args.interval)
