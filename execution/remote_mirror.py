@@ -377,6 +377,8 @@ def remote_from_args(args: argparse.Namespace) -> S3Mirror | None:
     if not args.mirror_timeout > 0:
         raise ValueError("--mirror-timeout must be > 0")
     url = parse_s3_url(args.mirror_url)
+    # botocore says at INFO where it found credentials and the endpoint: not the operator's news.
+    logging.getLogger("botocore").setLevel(logging.WARNING)
     executor_id = args.executor_id if args.executor_id is not None else default_executor_id()
     timeout = args.mirror_timeout
     return S3Mirror(url, executor_id,

@@ -114,6 +114,7 @@ class MotoServer:
         request = urllib.request.Request(
             f"{self.endpoint}/moto-api/reset-auth",
             data=str(unauthenticated_requests).encode(), method="POST",
+            headers={"Content-Type": "application/octet-stream"},  # not a form: moto reads raw data
         )
         with urllib.request.urlopen(request, timeout=10):
             pass

@@ -5,6 +5,7 @@ Every test talks to moto's standalone server over loopback (``tests/s3_server.py
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import random
@@ -168,7 +169,8 @@ def test_unchanged_files_cost_no_request_and_a_changed_one_costs_one_put(
     assert sum(sent.values()) == 0
     (state / "nav.json").write_text('{"nav": 5001.5}')
     report = syncer.sync_once()
-    assert report.remote is not None and report.remote.uploaded == ["nav.json"]
+    assert report.remote is not None
+    assert report.remote.uploaded == ["nav.json"]
     assert sent == Counter({"PutObject": 1})
     assert s3.get("fleet/exec-a/nav.json") == b'{"nav": 5001.5}'
 
@@ -182,7 +184,8 @@ def test_a_new_process_finds_current_objects_by_hash_and_uploads_nothing(
     fresh = target()
     sent = count_requests(fresh)
     report = StateMirror(state, local, remote=fresh).sync_once()
-    assert report.remote is not None and sorted(report.remote.current) == sorted(STATE_FILES)
+    assert report.remote is not None
+    assert sorted(report.remote.current) == sorted(STATE_FILES)
     assert report.copied == []
     assert sent == Counter({"HeadObject": len(STATE_FILES)})
 
@@ -198,7 +201,8 @@ def test_an_object_another_tool_wrote_matches_by_its_etag(s3: S3Env, tmp_path: P
     sent = count_requests(mirror)
     report = StateMirror(state, tmp_path / "mirror", files=["positions.json"],
                          remote=mirror).sync_once()
-    assert report.remote is not None and report.remote.current == ["positions.json"]
+    assert report.remote is not None
+    assert report.remote.current == ["positions.json"]
     assert sent["PutObject"] == 0
 
 
@@ -294,7 +298,7 @@ def test_two_mirrors_racing_200_times_never_regress_ts(s3: S3Env) -> None:
                ["Body"].read())
         for v in versions
     ]
-    regressions = sum(1 for older, newer in zip(stamps, stamps[1:], strict=False) if newer < older)
+    regressions = sum(1 for older, newer in itertools.pairwise(stamps) if newer < older)
     totals = mirrors[0].totals + mirrors[1].totals
     print(
         f"\nrace: {rounds} rounds x {len(mirrors)} mirrors: {len(stamps)} versions written, "
@@ -303,7 +307,8 @@ def test_two_mirrors_racing_200_times_never_regress_ts(s3: S3Env) -> None:
     )
     assert regressions == 0
     assert stamps[-1] == doc_ts(kpi_doc(max(plans[-1])))
-    assert totals["conflicts"] > 0 and totals["superseded"] > 0  # the race really happened
+    assert totals["conflicts"] > 0
+    assert totals["superseded"] > 0
 
 
 # --- a store that is down, hung, or dies ---------------------------------------------------------
@@ -334,7 +339,8 @@ def test_a_store_that_is_down_is_counted_logged_once_and_caught_up_later(
     with caplog.at_level(logging.INFO, logger="execution.remote_mirror"):
         first = syncer.sync_once()
         assert first.copied == list(STATE_FILES)  # the local mirror went on
-        assert first.remote is not None and len(first.remote.errors) == 1
+        assert first.remote is not None
+        assert len(first.remote.errors) == 1
         assert len(first.remote.pending) == len(STATE_FILES) - 1  # the pass stopped trying
         assert "cannot reach the store" in next(iter(first.remote.errors.values()))
         attempts = sum(sent.values())
@@ -343,11 +349,13 @@ def test_a_store_that_is_down_is_counted_logged_once_and_caught_up_later(
         (state / "nav.json").write_text('{"nav": 4999.0}')
         second = syncer.sync_once()
         assert second.copied == ["nav.json"]
-        assert second.remote is not None and second.remote.pending == ["nav.json"]
+        assert second.remote is not None
+        assert second.remote.pending == ["nav.json"]
         assert sum(sent.values()) == attempts
         clock.now += 1.0
         third = syncer.sync_once()  # still down: tried once more, same reason, not logged again
-        assert third.remote is not None and len(third.remote.errors) == 1
+        assert third.remote is not None
+        assert len(third.remote.errors) == 1
         errors = [r for r in caplog.records if r.levelno == logging.ERROR]
         assert len(errors) == 1
         assert "next attempt in 1 s" in errors[0].getMessage()
@@ -356,7 +364,8 @@ def test_a_store_that_is_down_is_counted_logged_once_and_caught_up_later(
         make_test_client(own_server.endpoint).create_bucket(Bucket="kpi-fleet")
         clock.now += 2.0
         fourth = syncer.sync_once()
-    assert fourth.remote is not None and fourth.remote.ok
+    assert fourth.remote is not None
+    assert fourth.remote.ok
     assert sorted(fourth.remote.uploaded) == sorted(STATE_FILES)
     client = make_test_client(own_server.endpoint)
     for name in STATE_FILES:
@@ -403,7 +412,8 @@ def test_a_hung_endpoint_costs_a_bounded_number_of_timed_out_requests(
             conn.close()
         listener.close()
     assert report.copied == list(STATE_FILES)
-    assert report.remote is not None and len(report.remote.errors) == 1
+    assert report.remote is not None
+    assert len(report.remote.errors) == 1
     assert "timeout" in next(iter(report.remote.errors.values())).lower()
     assert len(accepted) == settings.max_attempts
 
@@ -437,7 +447,8 @@ def test_the_server_killed_mid_pass_is_counted_and_the_mirror_recovers(
     assert report.copied == list(STATE_FILES)
     assert report.remote is not None
     assert len(report.remote.uploaded) == 2
-    assert len(report.remote.errors) == 1 and len(report.remote.pending) == 2
+    assert len(report.remote.errors) == 1
+    assert len(report.remote.pending) == 2
     assert mirror.totals["store_errors"] == 1
     own_server.start()  # same port; moto's memory is gone
     checker = make_test_client(own_server.endpoint)
