@@ -49,7 +49,8 @@ class RemoteStoreError(StateFileError):
     """The object store could not be used for ``url``.
 
     ``kind`` says why, for callers that branch on it: ``no-bucket``, ``no-object``,
-    ``credentials`` (missing or refused), ``unreachable`` (connection refused, DNS, timeout),
+    ``credentials`` (missing or refused), ``unreachable`` (connection refused, DNS, timeout,
+    connection broken mid-request),
     ``store`` (any other answer of the store).
     """
 
@@ -145,8 +146,10 @@ def store_error(url: S3Url | str, exc: Exception) -> RemoteStoreError | None:
     from botocore.exceptions import (  # noqa: PLC0415
         BotoCoreError,
         ClientError,
+        HTTPClientError,
         NoCredentialsError,
         PartialCredentialsError,
+        ReadTimeoutError,
     )
     from botocore.exceptions import ConnectionError as BotoConnectionError  # noqa: PLC0415
 
@@ -176,6 +179,12 @@ def store_error(url: S3Url | str, exc: Exception) -> RemoteStoreError | None:
     if isinstance(exc, BotoConnectionError):
         unreachable = f"cannot reach the store: {_one_line(str(exc))}"
         return RemoteStoreError(where, "unreachable", unreachable)
+    if isinstance(exc, ReadTimeoutError):
+        slow = f"the store did not answer in time: {_one_line(str(exc))}"
+        return RemoteStoreError(where, "unreachable", slow)
+    if isinstance(exc, HTTPClientError):
+        broken = f"the connection to the store broke: {_one_line(str(exc))}"
+        return RemoteStoreError(where, "unreachable", broken)
     if isinstance(exc, BotoCoreError):
         return RemoteStoreError(where, "store", _one_line(str(exc)))
     return None

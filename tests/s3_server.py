@@ -12,11 +12,13 @@ existing key both answer 412); its state lives in memory and is lost when the pr
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator, Mapping
@@ -118,6 +120,106 @@ class MotoServer:
         )
         with urllib.request.urlopen(request, timeout=10):
             pass
+
+
+class CuttingProxy:
+    """A TCP proxy on loopback in front of the server that can cut uploads halfway.
+
+    It reads each request the client sends (headers, then ``Content-Length`` bytes of body) and
+    passes it on; the answers flow back untouched. While ``cut_puts`` is set, a ``PUT`` with a
+    body is passed on only up to half of its body, then both connections are closed: the server
+    sees an upload that stopped in the middle, as when a link or the client dies mid-request.
+    """
+
+    def __init__(self, upstream_port: int) -> None:
+        self._upstream = ("127.0.0.1", upstream_port)
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.endpoint = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        self.cut_puts = False
+        self.cuts = 0
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._sockets: list[socket.socket] = []
+
+    def start(self) -> None:
+        """Accept connections in a background thread."""
+        self._listener.settimeout(0.1)
+        self._spawn(self._accept)
+
+    def stop(self) -> None:
+        """Stop accepting, close every connection, wait for the threads."""
+        self._stop.set()
+        for sock in self._sockets:
+            _close(sock)
+        for thread in self._threads:
+            thread.join(timeout=10)
+        self._listener.close()
+
+    def _spawn(self, target: Any, *args: Any) -> None:
+        thread = threading.Thread(target=target, args=args, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                client, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            upstream = socket.create_connection(self._upstream)
+            self._sockets += [client, upstream]
+            self._spawn(self._answers, upstream, client)
+            self._spawn(self._requests, client, upstream)
+
+    @staticmethod
+    def _answers(upstream: socket.socket, client: socket.socket) -> None:
+        try:
+            while data := upstream.recv(65536):
+                client.sendall(data)
+        except OSError:
+            pass
+        finally:
+            _close(client)
+
+    def _requests(self, client: socket.socket, upstream: socket.socket) -> None:
+        buffer = b""
+        try:
+            while True:
+                while b"\r\n\r\n" not in buffer:
+                    data = client.recv(65536)
+                    if not data:
+                        return
+                    buffer += data
+                head, _, buffer = buffer.partition(b"\r\n\r\n")
+                lines = head.decode("latin-1").split("\r\n")
+                headers = {k.strip().lower(): v.strip() for k, _, v in
+                           (line.partition(":") for line in lines[1:])}
+                length = int(headers.get("content-length", "0"))
+                upstream.sendall(head + b"\r\n\r\n")
+                cut = self.cut_puts and lines[0].startswith("PUT ") and length > 0
+                want = length // 2 if cut else length
+                while len(buffer) < want:
+                    data = client.recv(65536)
+                    if not data:
+                        return
+                    buffer += data
+                upstream.sendall(buffer[:want])
+                if cut:
+                    self.cuts += 1
+                    return
+                buffer = buffer[want:]
+        except OSError:
+            pass
+        finally:
+            _close(upstream)
+            _close(client)
+
+
+def _close(sock: socket.socket) -> None:
+    """Shut down (which wakes a thread blocked in recv on it), then close."""
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+    sock.close()
 
 
 @dataclass

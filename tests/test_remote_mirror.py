@@ -26,7 +26,7 @@ from execution.sync_state import StateMirror
 from kpi_contract import build_kpis_v7, read_kpis
 from kpi_contract.s3 import ClientSettings, parse_s3_url
 from kpi_contract.serialize import dump_document, model_document
-from tests.s3_server import MotoServer, S3Env, make_test_client
+from tests.s3_server import CuttingProxy, MotoServer, S3Env, client_env, make_test_client
 from tests.test_execution_support import STATE_FILES
 
 T0 = 1767225600.0
@@ -318,8 +318,6 @@ def test_two_mirrors_racing_200_times_never_regress_ts(s3: S3Env) -> None:
 def own_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MotoServer]:
     """A server of the test's own (not started), the client environment pointing at it."""
     server = MotoServer(tmp_path)
-    from tests.s3_server import client_env
-
     for name, value in client_env(server.endpoint).items():
         monkeypatch.setenv(name, value)
     yield server
@@ -396,8 +394,6 @@ def test_a_hung_endpoint_costs_a_bounded_number_of_timed_out_requests(
     thread = threading.Thread(target=accept)
     thread.start()
     try:
-        from tests.s3_server import client_env
-
         endpoint = f"http://127.0.0.1:{listener.getsockname()[1]}"
         for name, value in client_env(endpoint).items():
             monkeypatch.setenv(name, value)
@@ -462,3 +458,40 @@ def test_the_server_killed_mid_pass_is_counted_and_the_mirror_recovers(
         body = checker.get_object(Bucket="kpi-fleet", Key=f"fleet/exec-a/{name}")["Body"].read()
         assert body == (state / name).read_bytes() == (local / name).read_bytes()
     assert read_kpis("s3://kpi-fleet/fleet/exec-a/kpis_v7.json").kpis.ts.timestamp() == T0 + 120
+
+
+def test_an_upload_cut_halfway_leaves_the_last_good_object_visible(
+    s3: S3Env, dirs: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The connection dies in the middle of each upload's body: the store keeps showing the last
+    complete objects, the failure is counted, and the next pass uploads the new ones."""
+    proxy = CuttingProxy(s3.server.port)
+    proxy.start()
+    try:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.endpoint)
+        state, local = dirs
+        clock = Clock()
+        mirror = target(clock=clock)
+        syncer = StateMirror(state, local, remote=mirror)
+        assert syncer.sync_once().ok
+        before = {name: s3.get(f"fleet/exec-a/{name}") for name in STATE_FILES}
+        sim = Simulation.create(7)
+        sim.step(T0)
+        assert publish_state(state, T0 + 60, sim.step(T0 + 60)).ok
+        proxy.cut_puts = True
+        report = syncer.sync_once()
+        assert proxy.cuts == FAST.max_attempts
+        assert report.remote is not None
+        assert len(report.remote.errors) == 1
+        assert "the connection to the store broke" in next(iter(report.remote.errors.values()))
+        assert report.copied == list(STATE_FILES)
+        for name in STATE_FILES:  # complete old objects, never a half
+            assert s3.get(f"fleet/exec-a/{name}") == before[name]
+        assert read_kpis(s3.url("fleet", "exec-a", "kpis_v7.json")).kpis.ts.timestamp() == T0
+        proxy.cut_puts = False
+        clock.now += 1.0
+        assert syncer.sync_once().ok
+    finally:
+        proxy.stop()
+    for name in STATE_FILES:
+        assert s3.get(f"fleet/exec-a/{name}") == (state / name).read_bytes()
