@@ -149,7 +149,7 @@ class StateMirror:
         for name, source, target in self._paths:
             # Fast path: a file copied before, the mirror untouched since: one lstat.
             copied = self._copied.get(name) if intact else None
-            if copied is not None and not (self.remote and self.remote.needs(name)):
+            if copied is not None and not (self.remote is not None and self.remote.needs(name)):
                 try:
                     st = os.lstat(source)
                 except OSError:
@@ -195,7 +195,7 @@ class StateMirror:
             return
         signature = (st.st_size, st.st_mtime_ns, st.st_ino)
         unchanged = self._is_unchanged(name, signature, target, intact)
-        if unchanged and not (self.remote and self.remote.needs(name)):
+        if unchanged and not (self.remote is not None and self.remote.needs(name)):
             report.unchanged.append(name)
             return
         known = self._rejected.get(name)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from kpi_contract.errors import KpiContractError
 from kpi_contract.reader import DEFAULT_MAX_AGE_S, KpiReading, reading_from_bytes
-from kpi_contract.s3 import ClientSettings, S3Url, call, fetch_bytes, make_client, parse_s3_url
+from kpi_contract.s3 import ClientSettings, S3Url, call, fetch_bytes, parse_s3_url, shared_client
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -77,7 +77,7 @@ def read_fleet(
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
     if client is None:
-        client = make_client(ClientSettings(max_pool_connections=max(workers, 10)))
+        client = shared_client(ClientSettings(max_pool_connections=max(workers, 10)))
     executors = list_executors(prefix, client)
 
     def read_one(executor_id: str) -> FleetEntry:

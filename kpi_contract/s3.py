@@ -20,7 +20,9 @@ with jitter, retries on throttling, 5xx and connection errors). Worst case for o
 
 from __future__ import annotations
 
+import os
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, TypeVar
@@ -137,6 +139,26 @@ def make_client(settings: ClientSettings | None = None) -> S3Client:
     return boto3.session.Session().client("s3", config=config)
 
 
+_shared: dict[tuple[ClientSettings, tuple[tuple[str, str], ...]], S3Client] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_client(settings: ClientSettings | None = None) -> S3Client:
+    """One client per process, settings and ``AWS_*`` environment (creating one costs about
+    100 ms; a dashboard calling ``read_kpis`` every few seconds should not pay it each time).
+
+    A change of any ``AWS_*`` variable gives a new client; a change of ``~/.aws`` files is seen
+    only by a new process. boto3 clients are safe to share between threads.
+    """
+    settings = settings or ClientSettings()
+    key = (settings, tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("AWS_"))))
+    with _shared_lock:
+        client = _shared.get(key)
+        if client is None:
+            client = _shared[key] = make_client(settings)
+        return client
+
+
 def store_error(url: S3Url | str, exc: Exception) -> RemoteStoreError | None:
     """``exc`` from boto3/botocore as a RemoteStoreError about ``url``; None if it is not one.
 
@@ -221,7 +243,7 @@ def fetch_url(url: str, client: S3Client | None = None) -> bytes:
     location = parse_s3_url(url)
     if not location.key:
         raise ValueError(f"{url}: names a bucket, not an object")
-    return fetch_bytes(location, client if client is not None else make_client())
+    return fetch_bytes(location, client if client is not None else shared_client())
 
 
 def call(url: S3Url, request: Callable[[], _T]) -> _T:

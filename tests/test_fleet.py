@@ -272,3 +272,17 @@ def test_fleet_with_refused_credentials_exits_2_with_one_line(
         assert len(result.stderr.splitlines()) == 1
         assert result.stdout == ""
     assert os.environ.get("AWS_EC2_METADATA_DISABLED") == "true"
+
+
+def test_readers_share_one_client_per_environment(
+    s3: S3Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Repeated reads reuse one client; another endpoint in the environment gets its own."""
+    from kpi_contract.s3 import shared_client
+
+    first = shared_client()
+    assert shared_client() is first
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")
+    other = shared_client()
+    assert other is not first
+    assert other.meta.endpoint_url != first.meta.endpoint_url

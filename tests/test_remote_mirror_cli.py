@@ -142,3 +142,16 @@ def test_without_boto3_the_mirror_runs_and_mirror_url_says_what_to_install(
     assert fleet.stderr == (
         "kpi-contract fleet: error: s3:// URLs need the s3 extra: pip install 'kpi-contract[s3]'\n"
     )
+
+
+def test_the_executor_id_defaults_to_a_usable_host_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The host name is the default id; one that cannot be a key segment asks for --executor-id."""
+    import socket
+
+    from execution.remote_mirror import default_executor_id
+
+    monkeypatch.setattr(socket, "gethostname", lambda: "trader-01.example.net")
+    assert default_executor_id() == "trader-01.example.net"
+    monkeypatch.setattr(socket, "gethostname", lambda: "my host")
+    with pytest.raises(ValueError, match="pass --executor-id"):
+        default_executor_id()
