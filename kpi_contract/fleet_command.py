@@ -108,7 +108,7 @@ def _table(entries: list[FleetEntry]) -> str:
 
 def _row(entry: FleetEntry) -> tuple[str, ...]:
     if entry.reading is None:
-        reason = (entry.error or "").split("::", 1)[-1]
+        reason = (entry.error or "").split("::", 1)[-1].removeprefix("$: ")
         return (entry.executor_id, entry.status, "-", "-", "-", "-", "-", reason)
     kpis = entry.reading.kpis
     nav = kpis.nav.nav_total
