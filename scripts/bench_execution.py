@@ -18,9 +18,9 @@
     100 plain ``GetObject`` reads of the same objects, one after the other. Target <= 1.5x.
     ``read_fleet`` reads 16 objects at a time; the figure with ``workers=1`` is shown beside it.
 
-(3) and (4) run against moto's standalone S3 server (``moto[server]``, the test extra), which this
-script starts on a free loopback port and stops; they are skipped, with a line saying so, when
-it is not installed. Loopback requests to moto cost milliseconds of server-side Python, so the
+(3) and (4) run against moto's S3 server (``moto[server]``, the test extra; started as the tests
+start it, ``tests/s3_server.py``, one request at a time), on a free loopback port, and stopped;
+they are skipped, with a line saying so, when it is not installed. Loopback requests to moto cost milliseconds of server-side Python, so the
 ratios say what the code adds to the requests it cannot avoid.
 
 Both sides of a ratio are measured alternately in the same run, in scratch directories under the
@@ -157,7 +157,6 @@ def _remote_lines(scratch: Path) -> list[str]:
         import moto.server  # noqa: F401
     except ImportError:
         return ["(3)(4) skipped: the remote benchmarks need boto3 and moto[server] (test extra)"]
-    sys.path.insert(0, str(ROOT))
     from tests.s3_server import MotoServer, client_env
 
     server = MotoServer(scratch)

@@ -1,13 +1,16 @@
 """A real S3-protocol server for the tests: moto's standalone server on a free loopback port.
 
-``python -m moto.server -H 127.0.0.1 -p PORT`` (from ``moto[server]``, in the test extra) is
-started by the fixtures and stopped at the end; nothing leaves the loopback interface. The
+moto's server (``moto[server]``, in the test extra) is started by the fixtures as a process on
+127.0.0.1 and stopped at the end; nothing leaves the loopback interface. It runs through
+``tests/moto_serial.py``: moto's own application and request handler, one request at a time,
+because moto's conditional writes are not atomic under concurrency (see that module). The
 clients under test find it the standard way, through ``AWS_ENDPOINT_URL``, with the AWS config
 files pointed away from the user's and the instance-metadata lookup disabled.
 
 Facts about this server that the tests rely on (checked by ``test_s3_server_facts.py``):
 conditional writes are enforced (``If-Match`` with a stale ETag and ``If-None-Match: *`` on an
-existing key both answer 412); its state lives in memory and is lost when the process ends.
+existing key both answer 412) and exclusive (of concurrent conditional writes exactly one wins);
+its state lives in memory and is lost when the process ends.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import pytest
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
+REPO = Path(__file__).resolve().parents[1]
 BUCKET = "kpi-fleet"
 ACCESS_KEY, SECRET_KEY, REGION = "testing-key", "testing-secret", "us-east-1"
 
@@ -71,8 +75,8 @@ class MotoServer:
         """Start the process and wait until it answers HTTP (RuntimeError after 30 s)."""
         with self._log.open("ab") as log:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
-                stdout=log, stderr=subprocess.STDOUT, env=self._env,
+                [sys.executable, "-m", "tests.moto_serial", "127.0.0.1", str(self.port)],
+                stdout=log, stderr=subprocess.STDOUT, env=self._env, cwd=REPO,
             )
         deadline = time.monotonic() + 30
         while not self.answers():
