@@ -187,10 +187,13 @@ def store_error(url: S3Url | str, exc: Exception) -> RemoteStoreError | None:
         if code in ("NoSuchKey", "404") or status == 404:
             return RemoteStoreError(where, "no-object", "no such object")
         if code in CREDENTIAL_CODES or status == 403:
-            refused = f"credentials refused ({code}: {message})"
-            return RemoteStoreError(where, "credentials", refused)
-        detail = f": {message}" if message else ""
-        answer = f"the store answered {code} (HTTP {status}){detail}"
+            what = {
+                "AccessDenied": "access denied", "403": "access denied or credentials refused",
+            }.get(code, "credentials refused")
+            detail = f"{code}: {message}" if message else f"HTTP {status}"
+            return RemoteStoreError(where, "credentials", f"{what} ({detail})")
+        suffix = f": {message}" if message else ""
+        answer = f"the store answered {code} (HTTP {status}){suffix}"
         return RemoteStoreError(where, "store", answer)
     if isinstance(exc, NoCredentialsError | PartialCredentialsError):
         return RemoteStoreError(

@@ -20,8 +20,9 @@
 
 (3) and (4) run against moto's S3 server (``moto[server]``, the test extra; started as the tests
 start it, ``tests/s3_server.py``, one request at a time), on a free loopback port, and stopped;
-they are skipped, with a line saying so, when it is not installed. Loopback requests to moto cost milliseconds of server-side Python, so the
-ratios say what the code adds to the requests it cannot avoid.
+they are skipped, with a line saying so, when it is not installed. Loopback requests to moto cost
+milliseconds of server-side Python, so the ratios say what the code adds to the requests it cannot
+avoid.
 
 Both sides of a ratio are measured alternately in the same run, in scratch directories under the
 state directory (``logs/state/`` below the working directory, so on the state directory's disk, not

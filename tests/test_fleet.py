@@ -231,6 +231,10 @@ def auth_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tup
             {"Version": "2012-10-17",
              "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
         ))
+        iam.create_user(UserName="no-s3")
+        no_s3 = iam.create_access_key(UserName="no-s3")["AccessKey"]
+        monkeypatch.setenv("TEST_NO_S3_KEY", no_s3["AccessKeyId"])
+        monkeypatch.setenv("TEST_NO_S3_SECRET", no_s3["SecretAccessKey"])
         client = make_test_client(server.endpoint)
         client.create_bucket(Bucket="kpi-fleet")
         client.put_object(Bucket="kpi-fleet", Key="desk/a/kpis_v7.json", Body=kpi_doc(T0))
@@ -245,8 +249,8 @@ def auth_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tup
 def test_fleet_with_refused_credentials_exits_2_with_one_line(
     auth_server: tuple[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Right key, wrong secret; unknown key; no credentials at all: exit 2, one line each.
-    The right pair reads the fleet (the server really checks)."""
+    """Right key, wrong secret; unknown key; a user without S3 rights; no credentials at all:
+    exit 2, one line each. The right pair reads the fleet (the server really checks)."""
     key_id, secret = auth_server
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", key_id)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", secret)
@@ -263,12 +267,17 @@ def test_fleet_with_refused_credentials_exits_2_with_one_line(
     assert unknown_key.stderr.startswith(
         "s3://kpi-fleet/desk::$: credentials refused (InvalidAccessKeyId: "
     )
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", os.environ["TEST_NO_S3_KEY"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", os.environ["TEST_NO_S3_SECRET"])
+    not_allowed = run_cli("fleet", "s3://kpi-fleet/desk")
+    assert not_allowed.returncode == 2
+    assert not_allowed.stderr.startswith("s3://kpi-fleet/desk::$: access denied (AccessDenied: ")
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
     no_credentials = run_cli("fleet", "s3://kpi-fleet/desk")
     assert no_credentials.returncode == 2
     assert no_credentials.stderr.startswith("s3://kpi-fleet/desk::$: no usable credentials")
-    for result in (wrong_secret, unknown_key, no_credentials):
+    for result in (wrong_secret, unknown_key, not_allowed, no_credentials):
         assert len(result.stderr.splitlines()) == 1
         assert result.stdout == ""
     assert os.environ.get("AWS_EC2_METADATA_DISABLED") == "true"
@@ -286,3 +295,24 @@ def test_readers_share_one_client_per_environment(
     other = shared_client()
     assert other is not first
     assert other.meta.endpoint_url != first.meta.endpoint_url
+
+
+def test_the_mirror_with_refused_credentials_counts_the_failure_and_mirrors_locally(
+    auth_server: tuple[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """sync_state --once with a wrong secret: exit 2, one line naming the 403, local copies made."""
+    from tests.test_execution_support import clean_env, run_module
+
+    key_id, _ = auth_server
+    state = tmp_path / "logs" / "state"
+    state.mkdir(parents=True)
+    (state / "kpis_v7.json").write_bytes(kpi_doc(T0))
+    aws = {k: v for k, v in os.environ.items() if k.startswith("AWS_")}
+    aws.update(AWS_ACCESS_KEY_ID=key_id, AWS_SECRET_ACCESS_KEY="not-the-secret")
+    env = clean_env(**aws)
+    result = run_module(tmp_path, "execution.sync_state", "--once", "--mirror-url",
+                        "s3://kpi-fleet/desk", "--executor-id", "a", env=env)
+    assert result.returncode == 2
+    [line] = [x for x in result.stderr.splitlines() if "remote mirror" in x]
+    assert "s3://kpi-fleet/desk/a: access denied or credentials refused (403" in line
+    assert (tmp_path / "dashboard" / "state" / "kpis_v7.json").read_bytes() == kpi_doc(T0)
