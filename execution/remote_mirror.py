@@ -192,6 +192,7 @@ class S3Mirror:
             self._report.current.append(name)
         if outcome in ("uploaded", "current", "superseded"):
             self._synced.add(name)
+        if outcome in ("uploaded", "current"):
             self._logged.pop(name, None)
 
     def finish_pass(self) -> RemotePassReport:
@@ -209,8 +210,11 @@ class S3Mirror:
         elif self._logged_down is not None and self._failures == 0 and self._answered:
             log.info("remote mirror %s: the store answers again", self.prefix)
             self._logged_down = None
-        problems = {**report.superseded, **report.errors}
-        for name, problem in problems.items():
+        for name, problem in report.superseded.items():
+            if self._logged.get(name) != "superseded":  # once until this file is written again
+                log.warning("remote mirror: %s", problem)
+                self._logged[name] = "superseded"
+        for name, problem in report.errors.items():
             if name not in self._failed_names and self._logged.get(name) != problem:
                 log.warning("remote mirror: %s", problem)
                 self._logged[name] = problem

@@ -230,6 +230,22 @@ def test_an_older_document_never_replaces_a_newer_one_written_by_another_mirror(
     assert doc_ts(s3.get("fleet/exec-a/kpis_v7.json")) == "2026-01-01T00:00:30Z"
 
 
+def test_a_mirror_that_keeps_losing_to_a_newer_one_says_so_once(
+    s3: S3Env, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A second mirror for the same executor, always behind: one warning, not one per pass."""
+    ahead, behind = target(), target()
+    with caplog.at_level(logging.WARNING, logger="execution.remote_mirror"):
+        for step in range(5):
+            ahead.offer("kpis_v7.json", kpi_doc(T0 + 10 * step + 5))
+            ahead.finish_pass()
+            behind.offer("kpis_v7.json", kpi_doc(T0 + 10 * step))
+            assert list(behind.finish_pass().superseded) == ["kpis_v7.json"]
+    [warning] = [r.getMessage() for r in caplog.records]
+    assert "a second mirror for executor exec-a?" in warning
+    assert behind.totals["superseded"] == 5
+
+
 def test_a_first_write_is_refused_when_another_mirror_created_the_object_meanwhile(
     s3: S3Env,
 ) -> None:
