@@ -169,7 +169,10 @@ class S3Mirror:
         return name not in self._synced and self._clock() >= self._retry_at
 
     def offer(self, name: str, data: bytes) -> None:
-        """Make the store hold ``data`` for ``name`` unless it holds it or a newer kpis_v7."""
+        """Make the store hold ``data`` for ``name`` unless it holds it or a newer kpis_v7.
+
+        Never raises: any failure counts as a store failure (logged, pending, backoff).
+        """
         self._synced.discard(name)
         if self._down is not None or self._clock() < self._retry_at:
             self._report.pending.append(name)
@@ -178,10 +181,10 @@ class S3Mirror:
         location = self.prefix.child(name)
         try:
             outcome = self._publish(location, name, data)
-        except Exception as exc:
-            error = store_error(location, exc)
-            if error is None:
-                raise
+        except Exception as exc:  # the executor loop never dies for the remote mirror
+            error = store_error(location, exc) or RemoteStoreError(
+                str(location), "store", f"unexpected {type(exc).__name__}: {exc}"
+            )
             self._store_failed(name, error)
             return
         self._failures, self._answered = 0, True

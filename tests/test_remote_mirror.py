@@ -511,3 +511,22 @@ def test_an_upload_cut_halfway_leaves_the_last_good_object_visible(
         proxy.stop()
     for name in STATE_FILES:
         assert s3.get(f"fleet/exec-a/{name}") == (state / name).read_bytes()
+
+
+def test_an_unexpected_client_error_is_a_counted_failure_not_a_crash(
+    s3: S3Env, dirs: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever the client raises, the pass returns, counts it and keeps the local mirror."""
+    state, local = dirs
+    mirror = target()
+
+    def broken(**_: Any) -> None:
+        raise RuntimeError("a bug in a client plugin")
+
+    monkeypatch.setattr(mirror.client, "head_object", broken)
+    report = StateMirror(state, local, remote=mirror).sync_once()
+    assert report.copied == list(STATE_FILES)
+    assert report.remote is not None
+    assert list(report.remote.errors.values()) == [
+        "s3://kpi-fleet/fleet/exec-a/nav.json::$: unexpected RuntimeError: a bug in a client plugin"
+    ]
