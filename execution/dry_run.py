@@ -11,7 +11,8 @@ is then written relative to the state directory's held descriptor.
 
 Each loop: the next snapshots (one simulated bar, or a re-read of the replay directory), then
 ``state_publish.publish_state``, the simulation checkpoint, and one ``sync_state`` mirror pass,
-then one progress line on stdout. Failures are logged on stderr and counted; they never end the
+then one progress line on stdout. With ``--mirror-url`` the mirror pass also uploads to object
+storage (``execution.remote_mirror``). Failures are logged on stderr and counted; they never end the
 loop. A SIGINT/SIGTERM lets the loop in progress finish, then the run exits 0.
 """
 
@@ -29,6 +30,7 @@ from typing import Protocol
 
 from execution._directories import BoundDirectory, DirectoryLockedError
 from execution._signals import StopSignal
+from execution.remote_mirror import add_remote_options, remote_from_args
 from execution.replay import ReplaySource
 from execution.simulation import SimStateError, Simulation
 from execution.snapshots import StateSnapshots
@@ -36,6 +38,7 @@ from execution.state_files import add_directory_options, add_interval_option
 from execution.state_publish import PublishReport, publish_state
 from execution.sync_state import StateMirror, SyncReport, prepare_mirror
 from kpi_contract.console import OneLineArgumentParser, say, setup, warn
+from kpi_contract.errors import KpiContractError
 from kpi_contract.jsonio import os_reason
 from kpi_contract.writer import create_directory
 
@@ -109,6 +112,7 @@ def _parser() -> argparse.ArgumentParser:
         help=f"simulation seed (default: {DEFAULT_SEED})",
     )
     add_directory_options(parser)
+    add_remote_options(parser)
     parser.add_argument(
         "--replay", type=Path, metavar="DIR",
         help="publish from recorded snapshot files in DIR instead of the simulation",
@@ -185,17 +189,24 @@ def _progress(loop: int, report: PublishReport, sync: SyncReport, failures: int)
         f"loop {loop}: nav={nav_text} null_kpis={nulls} write_failures={failures} "
         f"mirrored={len(sync.copied)} mirror_rejected={len(sync.rejected)} "
         f"mirror_errors={len(sync.errors)}"
-    )
+    ) + (f" uploaded={len(sync.remote.uploaded)} upload_errors={len(sync.remote.errors)}"
+         if sync.remote is not None else "")
 
 
 def run(args: argparse.Namespace, stop: StopSignal) -> int:
     """Startup-sync, then the loop; returns the exit status."""
     try:
+        remote = remote_from_args(args)
+    except (ValueError, KpiContractError) as exc:
+        warn(f"executor_live: {exc}")
+        return 2
+    try:
         state = _own_state_directory(args.state_dir)
     except StartupRefused as exc:
         warn(f"executor_live: {exc}")
         return 2
-    with contextlib.closing(state), StateMirror(args.state_dir, args.mirror_dir) as mirror:
+    mirror = StateMirror(args.state_dir, args.mirror_dir, remote=remote)
+    with contextlib.closing(state), mirror:
         try:
             source, notes = _startup_sync(args, state, mirror)
         except StartupRefused as exc:
@@ -228,6 +239,8 @@ def _loop(
         sync = mirror.sync_once()
         totals.update(write_failures=failures, mirror_rejected=len(sync.rejected),
                       mirror_errors=len(sync.errors))
+        if sync.remote is not None:
+            totals.update(upload_errors=len(sync.remote.errors))
         say(_progress(loop, report, sync, failures))
         if args.loops is None or loop < args.loops:
             stop.sleep(args.interval)

@@ -35,11 +35,14 @@ Rules, per file and pass (docs/executor.md has the table of bad files and what h
   the last good copy stays, the problem is logged once per file version (one short line) and
   counted;
 - I/O errors (mirror directory missing, disk full) are reported and retried on the next pass.
+- **Object storage** (issue 11): with ``--mirror-url s3://BUCKET/PREFIX`` (``--executor-id``,
+  ``--mirror-timeout``) the same verified bytes also go to S3-compatible object storage, under
+  ``PREFIX/EXECUTOR_ID/``; the rules of that target are in ``execution.remote_mirror``.
 
 Exit status of ``--once``: 0 when everything present was mirrored or unchanged, 1 when a source was
-rejected, 2 on an I/O error or bad usage (another mirror holds the lock, the mirror is the state
-directory, ``--interval`` not a finite number >= 0). The loop exits 0 on SIGINT/SIGTERM after
-finishing the copy in progress.
+rejected, 2 on an I/O error (the object store's included) or bad usage (another mirror holds the
+lock, the mirror is the state directory, ``--interval`` not a finite number >= 0). The loop exits 0
+on SIGINT/SIGTERM after finishing the copy in progress.
 """
 
 from __future__ import annotations
@@ -63,6 +66,12 @@ from execution._directories import (
     resolve_beneath,
 )
 from execution._signals import StopSignal
+from execution.remote_mirror import (
+    RemotePassReport,
+    RemoteTarget,
+    add_remote_options,
+    remote_from_args,
+)
 from execution.state_files import (
     KPI_FILE,
     MIRRORED_FILES,
@@ -71,7 +80,7 @@ from execution.state_files import (
 )
 from kpi_contract import jsonio
 from kpi_contract.console import OneLineArgumentParser, say, setup, warn
-from kpi_contract.errors import clip
+from kpi_contract.errors import KpiContractError, clip
 from kpi_contract.models import KpisV7
 from kpi_contract.validation import validate_document
 from kpi_contract.writer import FILE_MODE, create_directory, write_atomic
@@ -95,11 +104,12 @@ class SyncReport:
     missing: list[str] = field(default_factory=list)
     rejected: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    remote: RemotePassReport | None = None
 
     @property
     def ok(self) -> bool:
-        """Nothing rejected and no I/O error."""
-        return not self.rejected and not self.errors
+        """Nothing rejected and no I/O error (the remote target's included)."""
+        return not self.rejected and not self.errors and (self.remote is None or self.remote.ok)
 
     def summary(self) -> str:
         """One line for logs and the CLI."""
@@ -108,7 +118,7 @@ class SyncReport:
             f"copied {len(self.copied)}{copied}, unchanged {len(self.unchanged)}, "
             f"missing {len(self.missing)}, rejected {len(self.rejected)}, "
             f"errors {len(self.errors)}"
-        )
+        ) + (f"; remote {self.remote.summary()}" if self.remote is not None else "")
 
 
 @dataclass(frozen=True)
@@ -140,7 +150,11 @@ class StateMirror:
     """
 
     def __init__(
-        self, state_dir: Path, mirror_dir: Path, files: Sequence[str] = MIRRORED_FILES
+        self,
+        state_dir: Path,
+        mirror_dir: Path,
+        files: Sequence[str] = MIRRORED_FILES,
+        remote: RemoteTarget | None = None,
     ) -> None:
         for name in files:
             if not name or name in (".", "..") or Path(name).name != name:
@@ -148,6 +162,7 @@ class StateMirror:
         self.state_dir = Path(state_dir)
         self.mirror_dir = Path(mirror_dir)
         self.files = tuple(files)
+        self.remote = remote
         self.totals: Counter[str] = Counter()
         self._state = BoundDirectory(self.state_dir, lock=False, role="state directory")
         self._mirror = BoundDirectory(self.mirror_dir, lock=True, role="mirror directory")
@@ -207,6 +222,8 @@ class StateMirror:
                     self.totals["rejected"] += 1
         self._reported = {**report.rejected, **report.errors}
         self.totals.update(copied=len(report.copied), errors=len(report.errors), passes=1)
+        if self.remote is not None:
+            report.remote = self.remote.finish_pass()
         return report
 
     def _open_directories(self) -> tuple[str | None, bool]:
@@ -232,7 +249,7 @@ class StateMirror:
         ctx = _Pass(self._state.fd, mirror_fd, self._mirror_seen == seen, report)
         for name in self.files:
             known = self._verified.get(name)
-            if ctx.intact and known is not None:
+            if ctx.intact and known is not None and not self._remote_needs(name):
                 # Fast path: verified before, the mirror untouched since: one lstat.
                 try:
                     st = os.stat(name, dir_fd=ctx.state_fd, follow_symlinks=False)
@@ -275,9 +292,8 @@ class StateMirror:
             return
         signature = _signature(st)
         known = self._verified.get(name)
-        if known is not None and known.source == signature and self._copy_intact(
-            name, ctx, known
-        ):
+        if (known is not None and known.source == signature and not self._remote_needs(name)
+                and self._copy_intact(name, ctx, known)):
             report.unchanged.append(name)
             return
         memo = self._rejected.get(name)
@@ -321,6 +337,7 @@ class StateMirror:
         held = self._held_copy(name, mirror_fd, known)
         if held is not None and held[0] == data:
             # The copy already holds these bytes (checked by content, never by size and mtime).
+            self._offer_remote(name, data)
             self._verified[name] = _Verified(_signature(st), held[1], kpi_ts)
             self._rejected.pop(name, None)
             report.unchanged.append(name)
@@ -332,6 +349,7 @@ class StateMirror:
                 f"{_iso(held_ts)}; not mirrored (a clock going backwards, or a second writer?)"
             ), report)
             return
+        self._offer_remote(name, data)
         result = write_atomic(target, data, dir_fd=mirror_fd, symlink="replace")
         if not result.ok:
             report.errors[name] = result.describe()
@@ -371,6 +389,15 @@ class StateMirror:
             if ts is None:
                 ts = _valid_kpi_ts(data)
         return data, _signature(st), ts
+
+    def _remote_needs(self, name: str) -> bool:
+        """The remote target still wants this file's bytes (never sent, or its upload failed)."""
+        return self.remote is not None and self.remote.needs(name)
+
+    def _offer_remote(self, name: str, data: bytes) -> None:
+        """Hand verified bytes (never a rejected version) to the remote target, if any."""
+        if self.remote is not None:
+            self.remote.offer(name, data)
 
     def _reject(self, name: str, signature: Signature, problem: str, report: SyncReport) -> None:
         problem = clip(problem)
@@ -462,6 +489,7 @@ def _parser() -> argparse.ArgumentParser:
         "dashboard.",
     )
     add_directory_options(parser)
+    add_remote_options(parser)
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--once", action="store_true", help="one pass, then exit")
     add_interval_option(mode, default=1.0, what="passes when looping")
@@ -478,7 +506,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         warn(f"sync_state: {exc}")
         return 2
-    with StateMirror(args.state_dir, args.mirror_dir) as mirror:
+    try:
+        remote = remote_from_args(args)
+    except (ValueError, KpiContractError) as exc:
+        warn(f"sync_state: {exc}")
+        return 2
+    with StateMirror(args.state_dir, args.mirror_dir, remote=remote) as mirror:
         try:
             bind_problem = mirror.bind()
         except (DirectoryLockedError, ValueError) as exc:
@@ -499,17 +532,21 @@ def _run(mirror: StateMirror, args: argparse.Namespace) -> int:
     if args.once:
         report = mirror.sync_once()
         say(f"sync_state: {report.summary()}")
-        if report.errors:
+        if report.errors or not (report.remote is None or report.remote.ok):
             return 2
         return 1 if report.rejected else 0
     with StopSignal() as stop:
         while not stop.requested:
             report = mirror.sync_once()
-            if report.copied or report.errors or report.rejected:
+            if report.copied or report.errors or report.rejected or _remote_news(report.remote):
                 say(f"sync_state: {report.summary()}")
             stop.sleep(args.interval)
     say(f"sync_state: stopped on {stop.signal_name}")
     return 0
+
+
+def _remote_news(remote: RemotePassReport | None) -> bool:
+    return remote is not None and bool(remote.uploaded or remote.errors or remote.superseded)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The ``kpi-contract`` command line: validate, build, schema, review, dashboard.
+"""The ``kpi-contract`` command line: validate, build, schema, review, dashboard, fleet.
 
 This is the one place where errors become messages and exit codes:
 
@@ -24,6 +24,7 @@ from kpi_contract.build import build_kpis_v7
 from kpi_contract.console import OneLineArgumentParser, say, setup, silence_stdout, warn
 from kpi_contract.dashboard.command import register as register_dashboard
 from kpi_contract.errors import KpiContractError, StateFileError, Violation
+from kpi_contract.fleet_command import register as register_fleet
 from kpi_contract.publish import publish_kpis
 from kpi_contract.review.command import register as register_review
 from kpi_contract.schema import SCHEMA_VERSION, schema_path
@@ -161,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_review(commands)
     register_dashboard(commands)
+    register_fleet(commands)
     return parser
 
 

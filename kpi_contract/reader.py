@@ -33,9 +33,11 @@ from kpi_contract.document_rules import LEGACY_FLAT_KEYS, kpi_paths, legacy_keys
 from kpi_contract.errors import (
     DocumentInvalidError,
     LegacyFormatError,
+    StateFileError,
     UnsupportedVersionError,
 )
 from kpi_contract.models import KpisV7
+from kpi_contract.s3 import fetch_url, is_s3_url
 from kpi_contract.schema import SUPPORTED_MAJOR, load_schema, parse_version
 from kpi_contract.validation import validate_document
 
@@ -60,14 +62,23 @@ def read_kpis(
 ) -> KpiReading:
     """Read, project, validate and model ``path``; stale means ``now_ts - ts > max_age_s``.
 
+    ``path`` may also be an ``s3://BUCKET/KEY`` string (issue 11; needs ``kpi-contract[s3]``):
+    the object's bytes then go through exactly the same checks (``reading_from_bytes``).
     Raises StateFileError (missing, unreadable, not a regular file, too large, not strict JSON:
     a ``jsonio.JsonInputError`` whose ``kind`` says which), LegacyFormatError (the pre-contract
     flat KPI file), UnsupportedVersionError (a major other than 7) or DocumentInvalidError
-    (violations after projection), each naming the file in one short line.
+    (violations after projection), each naming the file in one short line; for a URL, a store
+    that cannot be read raises ``kpi_contract.s3.RemoteStoreError`` (a StateFileError).
     A ``ts`` in the future gives a negative age and is not stale.
     """
-    if now_ts is not None and not math.isfinite(now_ts):
-        raise ValueError(f"now_ts must be a finite epoch time, got {now_ts!r}")
+    _check_clock(now_ts)
+    if is_s3_url(path):
+        name = str(path)
+        try:
+            data = fetch_url(name)
+        except ValueError as exc:
+            raise StateFileError(name, str(exc).removeprefix(f"{name}: ")) from exc
+        return reading_from_bytes(data, name=name, now_ts=now_ts, max_age_s=max_age_s)
     return reading_from_bytes(
         jsonio.read_bytes(path), name=os.fsdecode(path), now_ts=now_ts, max_age_s=max_age_s
     )
@@ -85,8 +96,7 @@ def reading_from_bytes(
 
     Raises what ``read_kpis`` raises, except the errors of opening and reading a file.
     """
-    if now_ts is not None and not math.isfinite(now_ts):
-        raise ValueError(f"now_ts must be a finite epoch time, got {now_ts!r}")
+    _check_clock(now_ts)
     try:
         doc = jsonio.parse_bytes(data)
     except jsonio.JsonSyntaxError as exc:
@@ -102,6 +112,11 @@ def reading_from_bytes(
         return KpiReading(kpis, None, None, kpis.schema_version)
     age_s = now_ts - kpis.ts.timestamp()
     return KpiReading(kpis, age_s, age_s > max_age_s, kpis.schema_version)
+
+
+def _check_clock(now_ts: float | None) -> None:
+    if now_ts is not None and not math.isfinite(now_ts):
+        raise ValueError(f"now_ts must be a finite epoch time, got {now_ts!r}")
 
 
 def project_document(doc: object, schema: Mapping[str, Any]) -> object:

@@ -24,3 +24,6 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile(os.environ.get("KPI_HYPOTHESIS_PROFILE", "ci"))
+
+# The S3-protocol server fixtures (moto's standalone server on loopback), for the issue 11 tests.
+pytest_plugins = ["tests.s3_server"]
