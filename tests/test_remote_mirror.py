@@ -73,6 +73,13 @@ def count_requests(mirror: S3Mirror) -> Counter[str]:
     return sent
 
 
+def local_mirror(tmp_path: Path) -> Path:
+    """The local mirror directory, created as the commands' start-up does (``prepare_mirror``)."""
+    path = tmp_path / "mirror"
+    path.mkdir()
+    return path
+
+
 @pytest.fixture
 def dirs(tmp_path: Path) -> tuple[Path, Path]:
     """A state directory with one loop published, and an empty mirror directory."""
@@ -104,11 +111,11 @@ def test_a_pass_uploads_every_state_file_byte_for_byte(
 
 def test_an_empty_prefix_puts_executors_at_the_bucket_root(s3: S3Env, tmp_path: Path) -> None:
     """``s3://BUCKET`` (no prefix) stores ``EXECUTOR/NAME`` keys."""
-    state = tmp_path / "state"
+    state, local = tmp_path / "state", local_mirror(tmp_path)
     state.mkdir()
     (state / "kpis_v7.json").write_bytes(kpi_doc(T0))
     mirror = S3Mirror(parse_s3_url("s3://kpi-fleet/"), "desk.1", settings=FAST)
-    StateMirror(state, tmp_path / "mirror", remote=mirror).sync_once()
+    StateMirror(state, local, remote=mirror).sync_once()
     assert s3.keys() == ["desk.1/kpis_v7.json"]
 
 
@@ -151,7 +158,7 @@ def test_an_invalid_document_on_the_first_pass_leaves_no_object_at_all(
     (state / "kpis_v7.json").write_text(json.dumps(doc))
     (state / "router.json").write_text('{"maker_fill_rate": Infinity}')
     (state / "nav.json").write_text('{"nav": 5000.0}')
-    report = StateMirror(state, tmp_path / "mirror", remote=target()).sync_once()
+    report = StateMirror(state, local_mirror(tmp_path), remote=target()).sync_once()
     assert sorted(report.rejected) == ["kpis_v7.json", "router.json"]
     assert s3.keys() == ["fleet/exec-a/nav.json"]
 
@@ -199,7 +206,7 @@ def test_an_object_another_tool_wrote_matches_by_its_etag(s3: S3Env, tmp_path: P
                          Body=b'{"positions": []}')
     mirror = target()
     sent = count_requests(mirror)
-    report = StateMirror(state, tmp_path / "mirror", files=["positions.json"],
+    report = StateMirror(state, local_mirror(tmp_path), files=["positions.json"],
                          remote=mirror).sync_once()
     assert report.remote is not None
     assert report.remote.current == ["positions.json"]
