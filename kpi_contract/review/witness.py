@@ -10,6 +10,7 @@ contradiction between the rules and the validators, reported as a tool error.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from kpi_contract.review.canonical import ABSENT
@@ -64,13 +65,16 @@ def explains(finding: Finding, error: Rejection) -> bool:
     return near and error.keyword in wanted
 
 
-def witnesses(sampler: Sampler, finding: Finding) -> tuple[Witness, ...]:
-    """Checked witnesses for every direction the finding claims (where one can be found)."""
+def search(sampler: Sampler, finding: Finding) -> Finding:
+    """The finding with a checked witness for each direction it presumes, where the bounded
+    search finds one, and the number of candidates it screened (:attr:`Finding.tried`)."""
     if finding.evidence is not Evidence.VALIDATION or not finding.breaks:
-        return ()
+        return finding
     found: dict[Direction, Witness] = {}
     hints = _hints(finding)
+    tried = 0
     for base, mutation in sampler.payloads(finding.path, hints):
+        tried += 1
         direction = _screen(sampler, mutation)
         if direction is None or direction not in finding.breaks or direction in found:
             continue
@@ -89,7 +93,8 @@ def witnesses(sampler: Sampler, finding: Finding) -> tuple[Witness, ...]:
                                         error_message=best.message)
         if len(found) == len(finding.breaks):
             break
-    return tuple(found[d] for d in Direction if d in found)
+    return replace(finding, witnesses=tuple(found[d] for d in Direction if d in found),
+                   tried=tried)
 
 
 def _hints(finding: Finding) -> tuple[Any, ...]:
