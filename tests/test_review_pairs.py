@@ -298,11 +298,16 @@ PAIRS = [
                                          {"risk.dd_state": ["nav.nav_total"]}),
          {("unclassified", p("nulls", "dependentRequired"))}, Bump.MAJOR,
          unwitnessed={("unclassified", Direction.READERS)}),
-    Pair("overlapping allOf", _set(lambda s: prop(s, "Router", "avg_slippage_bps"), "allOf",
-                                   [{"minimum": -100}, {"type": "number"}]),
-         {("unclassified", p("router", "avg_slippage_bps", "allOf")),
-          ("bound.tightened", p("router", "avg_slippage_bps", "minimum"))}, Bump.MAJOR,
-         unwitnessed={("unclassified", Direction.READERS)}),
+    Pair("allOf merged: its type meets the node's", _set(
+        lambda s: prop(s, "Router", "avg_slippage_bps"), "allOf",
+        [{"minimum": -100}, {"type": "number"}]),
+         {("nullable.removed", p("router", "avg_slippage_bps", "type")),
+          ("bound.tightened", p("router", "avg_slippage_bps", "minimum"))}, Bump.MAJOR),
+    Pair("allOf kept apart: compared as a unit", _set(
+        lambda s: prop(s, "Router", "avg_slippage_bps"), "allOf",
+        [{"anyOf": [{"minimum": -100}, {"maximum": -200}]}]),
+         {("unclassified.node", p("router", "avg_slippage_bps", ""))}, Bump.MAJOR,
+         unwitnessed={("unclassified.node", Direction.READERS)}),
     # --- combined ------------------------------------------------------------------------------
     Pair("minor release: field added with its nulls entry and docs",
          _all(_add_optional("Router", "fill_count", {"type": ["integer", "null"], "minimum": 0,

@@ -71,4 +71,6 @@ RULES: dict[str, Rule] = {
     "additional_properties.opened": Rule(Bump.MAJOR, "a closed object opened"),
     "additional_properties.closed": Rule(Bump.MAJOR, "an open object closed"),
     "unclassified": Rule(Bump.MAJOR, "any other change: counted as breaking"),
+    "unclassified.node": Rule(Bump.MAJOR, "allOf/anyOf/oneOf changed: the schema compared as "
+                                          "one unit, counted as breaking"),
 }

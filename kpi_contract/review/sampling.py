@@ -128,6 +128,10 @@ def _paths(node: Node, path: InstancePath) -> list[InstancePath]:
         found += _paths(extra, (*path, Step.ANY_PROPERTY))
     if "propertyNames" in node:
         found.append((*path, Step.PROPERTY_NAMES))
+    for sub in node.get("patternProperties", {}).values():
+        found += _paths(sub, (*path, Step.ANY_PROPERTY))
+    for index, sub in enumerate(node.get("prefixItems", [])):
+        found += _paths(sub, (*path, index))
     if "items" in node:
         found += _paths(node["items"], (*path, Step.ANY_ITEM))
     for branch in node.get("anyOf", []):

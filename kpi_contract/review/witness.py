@@ -15,6 +15,7 @@ from typing import Any
 
 from kpi_contract.review.canonical import ABSENT
 from kpi_contract.review.finding import Direction, Evidence, Finding, Witness
+from kpi_contract.review.keywords import GROUPS
 from kpi_contract.review.mutate import Mutation, holds
 from kpi_contract.review.paths import ConcretePath, related, render_path
 from kpi_contract.review.reference import Rejection
@@ -47,8 +48,11 @@ def explains(finding: Finding, error: Rejection) -> bool:
     if error.keyword in _SUMMARY_KEYWORDS and len(path) >= len(location):
         return True
     keyword = finding.pointer.rsplit("/", 1)[-1]
+    if finding.rule == "unclassified.node":
+        return len(location) >= len(path)
     if finding.rule == "unclassified":
-        return keyword == error.keyword or keyword in error.via
+        unit = next((g for g in GROUPS if keyword in g), {keyword})
+        return error.keyword in unit or bool(unit & error.via)
     near = len(location) in (len(path) - 1, len(path))
     rule = finding.rule
     if rule.startswith("property."):

@@ -1,0 +1,153 @@
+"""The review on the shapes of issue 13, table-driven: one row per example pair of the issue and
+one variant of each, on small standalone schemas.
+
+Each row pins the findings (rule id, normal-form pointer, the directions a checked witness
+demonstrates and the directions left unproven), the required bump, that a patch bump passes
+exactly when nothing above a patch is required (so every silent-pass shape of the issue now fails
+a patch bump), that no sampled payload contradicts the findings, and that every witness is valid
+under one version and rejected by the other according to python-jsonschema.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator, FormatChecker
+
+from kpi_contract.review import Bump, Direction, Review, review_pair, schema_doc
+from kpi_contract.review.canonical import key
+
+Schema = dict[str, Any]
+READERS, WRITERS = Direction.READERS, Direction.WRITERS
+
+
+def versioned(schema: Schema, version: str) -> Schema:
+    """The schema with a kpis_v7 ``$id`` naming ``version`` (so only the findings count)."""
+    return {"$id": f"urn:kpi-contract:kpis_v7:{version}", **schema}
+
+
+def review(old: Schema, new: Schema) -> Review:
+    """Review ``old`` as 7.0.0 against ``new`` as 7.0.1 (a declared patch bump)."""
+    return review_pair(schema_doc(versioned(old, "7.0.0"), "old.json"),
+                       schema_doc(versioned(new, "7.0.1"), "new.json"))
+
+
+@dataclass(frozen=True)
+class Expect:
+    """One expected finding: rule, pointer, demonstrated and unproven directions."""
+
+    rule: str
+    pointer: str
+    shown: frozenset[Direction] = frozenset()
+    unproven: frozenset[Direction] = frozenset()
+
+
+def expect(rule: str, pointer: str, shown: str = "", unproven: str = "") -> Expect:
+    """``shown`` / ``unproven`` are ``""``, ``"readers"``, ``"writers"`` or ``"both"``."""
+    return Expect(rule, pointer, _directions(shown), _directions(unproven))
+
+
+def _directions(text: str) -> frozenset[Direction]:
+    if text == "both":
+        return frozenset(Direction)
+    return frozenset({Direction(text)}) if text else frozenset()
+
+
+@dataclass(frozen=True)
+class Case:
+    """One row: a kind of the issue, a schema pair, what the review must say."""
+
+    kind: str
+    name: str
+    old: Schema
+    new: Schema
+    findings: tuple[Expect, ...]
+    bump: Bump
+    witness: tuple[Direction, Any] | None = None
+
+
+ARRAY = {"type": "array"}
+CASES = [
+    # --- 1. silent passes: interacting keywords split across allOf branches or $ref siblings ---
+    Case("silent pass", "issue: contains and minContains in two allOf branches",
+         {**ARRAY, "allOf": [{"contains": {"type": "string"}}, {"minContains": 2}]},
+         {**ARRAY, "contains": {"type": "string"}, "minContains": 2},
+         (expect("unclassified", "/contains", "writers", "readers"),), Bump.MAJOR,
+         witness=(WRITERS, ["x"])),
+    Case("silent pass", "variant: minContains beside a $ref to contains",
+         {**ARRAY, "$defs": {"C": {"contains": {"type": "integer"}}}, "$ref": "#/$defs/C",
+          "minContains": 3},
+         {**ARRAY, "contains": {"type": "integer"}, "minContains": 3},
+         (expect("unclassified", "/contains", "writers", "readers"),), Bump.MAJOR),
+    Case("silent pass", "issue: maxContains in another allOf branch",
+         {**ARRAY, "allOf": [{"contains": {"type": "string"}}, {"maxContains": 1}]},
+         {**ARRAY, "contains": {"type": "string"}, "maxContains": 1},
+         (expect("unclassified", "/contains", "writers", "readers"),), Bump.MAJOR),
+    Case("silent pass", "variant: maxContains and minContains split three ways",
+         {**ARRAY, "allOf": [{"contains": {"enum": [1, 2]}}, {"maxContains": 2},
+                             {"minContains": 2}]},
+         {**ARRAY, "contains": {"enum": [1, 2]}, "maxContains": 2, "minContains": 2},
+         (expect("unclassified", "/contains", "writers", "readers"),), Bump.MAJOR),
+    Case("silent pass", "issue: if in one allOf branch, then/else in another",
+         {"type": "string", "allOf": [{"if": {"maxLength": 1}},
+                                      {"then": {"pattern": "^a"}, "else": {"minLength": 3}}]},
+         {"type": "string", "if": {"maxLength": 1}, "then": {"pattern": "^a"},
+          "else": {"minLength": 3}},
+         (expect("unclassified", "/if", "writers", "readers"),), Bump.MAJOR),
+    Case("silent pass", "variant: then beside a $ref whose target holds if",
+         {"$defs": {"Cond": {"if": {"type": "object", "required": ["mode"]}}},
+          "type": "object", "$ref": "#/$defs/Cond", "then": {"required": ["since"]}},
+         {"type": "object", "if": {"type": "object", "required": ["mode"]},
+          "then": {"required": ["since"]}},
+         (expect("unclassified", "/if", "writers", "readers"),), Bump.MAJOR),
+    Case("silent pass", "issue: prefixItems and items in two allOf branches",
+         {**ARRAY, "allOf": [{"prefixItems": [{"type": "string"}]},
+                             {"items": {"type": "number"}}]},
+         {**ARRAY, "prefixItems": [{"type": "string"}], "items": {"type": "number"}},
+         (expect("unclassified.node", "", "readers", "writers"),), Bump.MAJOR),
+    Case("silent pass", "variant: items beside a $ref to prefixItems",
+         {"$defs": {"Pair": {"prefixItems": [{"type": "string"}, {"type": "integer"}]}},
+          **ARRAY, "$ref": "#/$defs/Pair", "items": {"type": "boolean"}},
+         {**ARRAY, "prefixItems": [{"type": "string"}, {"type": "integer"}],
+          "items": {"type": "boolean"}},
+         (expect("unclassified.node", "", "readers", "writers"),), Bump.MAJOR),
+    Case("silent pass", "issue: a type list naming every type but number",
+         {"type": ["array", "boolean", "integer", "null", "object", "string"]}, {},
+         (expect("type.widened", "/type", "readers"),), Bump.MAJOR, witness=(READERS, 0.5)),
+    Case("silent pass", "variant: the same list on a member, the member narrowed to it",
+         {"type": "object", "properties": {"v": {}}},
+         {"type": "object", "properties": {"v": {"type": ["string", "integer", "null", "array",
+                                                         "object", "boolean"]}}},
+         (expect("type.narrowed", "/properties/v/type", "writers"),), Bump.MAJOR),
+]
+
+
+def _validator(schema: Schema) -> Draft202012Validator:
+    return Draft202012Validator(versioned(schema, "7.0.0"), format_checker=FormatChecker())
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c.kind}: {c.name}" for c in CASES])
+def test_issue_shapes_give_their_findings_bump_and_checked_witnesses(case: Case) -> None:
+    """Each shape gives exactly its findings, directions and bump; witnesses are real."""
+    result = review(case.old, case.new)
+    found = {Expect(f.rule, f.pointer, frozenset(f.demonstrated), frozenset(f.unproven))
+             for f in result.findings}
+    assert found == set(case.findings)
+    assert result.required is case.bump
+    assert result.tool_errors == ()
+    assert result.ok is (case.bump <= Bump.PATCH)
+    validators = {"old": _validator(case.old), "new": _validator(case.new)}
+    for finding in result.findings:
+        for witness in finding.witnesses:
+            accepting, rejecting = ("new", "old") if witness.direction is READERS else (
+                "old", "new")
+            assert validators[accepting].is_valid(witness.payload), witness
+            assert not validators[rejecting].is_valid(witness.payload), witness
+        if finding.unproven:
+            assert finding.tried > 0
+    if case.witness is not None:
+        direction, payload = case.witness
+        assert any(w.direction is direction and key(w.payload) == key(payload)
+                   for f in result.findings for w in f.witnesses), "the issue's witness"
