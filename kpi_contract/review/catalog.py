@@ -59,8 +59,10 @@ RULES: dict[str, Rule] = {
     "enum.value_removed": Rule(Bump.MAJOR, "a value removed from a closed vocabulary"),
     "enum.added": Rule(Bump.MAJOR, "a closed vocabulary introduced"),
     "enum.removed": Rule(Bump.MAJOR, "a closed vocabulary dropped"),
-    "bound.tightened": Rule(Bump.MAJOR, "minimum/maximum/length/size/multipleOf narrowed"),
-    "bound.relaxed": Rule(Bump.MAJOR, "minimum/maximum/length/size/multipleOf widened"),
+    "bound.tightened": Rule(Bump.MAJOR, "minimum/maximum/length/size/multipleOf/contains "
+                                        "count narrowed"),
+    "bound.relaxed": Rule(Bump.MAJOR, "minimum/maximum/length/size/multipleOf/contains count "
+                                      "widened"),
     "bound.changed": Rule(Bump.MAJOR, "multipleOf changed to an incomparable step"),
     "format.added": Rule(Bump.MAJOR, "format added"),
     "format.removed": Rule(Bump.MAJOR, "format removed"),
@@ -70,7 +72,23 @@ RULES: dict[str, Rule] = {
     "pattern.changed": Rule(Bump.MAJOR, "pattern changed"),
     "additional_properties.opened": Rule(Bump.MAJOR, "a closed object opened"),
     "additional_properties.closed": Rule(Bump.MAJOR, "an open object closed"),
+    "unevaluated_properties.opened": Rule(Bump.MAJOR, "unevaluatedProperties false relaxed"),
+    "unevaluated_properties.closed": Rule(Bump.MAJOR, "unevaluatedProperties false added"),
+    "pattern_property.added": Rule(Bump.MAJOR, "a patternProperties entry added"),
+    "pattern_property.removed": Rule(Bump.MAJOR, "a patternProperties entry removed"),
+    "contains.added": Rule(Bump.MAJOR, "arrays must now contain a matching item"),
+    "contains.removed": Rule(Bump.MAJOR, "the contains requirement dropped"),
+    "contains.changed": Rule(Bump.MAJOR, "the schema contains looks for changed"),
+    "not.added": Rule(Bump.MAJOR, "a not condition added"),
+    "not.removed": Rule(Bump.MAJOR, "a not condition removed"),
+    "not.changed": Rule(Bump.MAJOR, "the schema not excludes changed"),
+    "dependent_schema.added": Rule(Bump.MAJOR, "a dependentSchemas entry added"),
+    "dependent_schema.removed": Rule(Bump.MAJOR, "a dependentSchemas entry removed"),
+    "dependent_schema.changed": Rule(Bump.MAJOR, "a dependentSchemas entry changed"),
+    "dependent_required.added": Rule(Bump.MAJOR, "a key now required beside another"),
+    "dependent_required.removed": Rule(Bump.MAJOR, "a key no longer required beside another"),
     "unclassified": Rule(Bump.MAJOR, "any other change: counted as breaking"),
-    "unclassified.node": Rule(Bump.MAJOR, "allOf/anyOf/oneOf changed: the schema compared as "
-                                          "one unit, counted as breaking"),
+    "unclassified.node": Rule(Bump.MAJOR, "keywords that act together changed (allOf/anyOf/"
+                                          "oneOf, or members beside unevaluated*): the schema "
+                                          "compared as one unit, counted as breaking"),
 }

@@ -13,14 +13,18 @@ from kpi_contract.review.finding import BOTH, Finding
 from kpi_contract.review.keywords import GROUPS, Node, assertion_part, is_annotation
 from kpi_contract.review.normalize import is_false
 from kpi_contract.review.rule_annotations import annotation_findings
+from kpi_contract.review.rule_arrays import HANDLED as ARRAY_KEYWORDS
+from kpi_contract.review.rule_arrays import array_findings
 from kpi_contract.review.rule_bounds import HANDLED as BOUND_KEYWORDS
 from kpi_contract.review.rule_bounds import bound_findings
+from kpi_contract.review.rule_logic import HANDLED as LOGIC_KEYWORDS
+from kpi_contract.review.rule_logic import logic_findings
 from kpi_contract.review.rule_objects import HANDLED as OBJECT_KEYWORDS
 from kpi_contract.review.rule_objects import object_findings
 from kpi_contract.review.rule_types import type_findings
 from kpi_contract.review.site import Site
 
-HANDLED = BOUND_KEYWORDS | OBJECT_KEYWORDS | {"type", "enum"}
+HANDLED = BOUND_KEYWORDS | OBJECT_KEYWORDS | ARRAY_KEYWORDS | LOGIC_KEYWORDS | {"type", "enum"}
 COMBINATORS = ("allOf", "anyOf", "oneOf")
 _LEAD = ("if", "then", "else", "contains", "minContains", "maxContains", "prefixItems", "items",
          "properties", "patternProperties", "additionalProperties")
@@ -43,6 +47,8 @@ def _walk(old: Node, new: Node, site: Site) -> list[Finding]:
         return found
     found += bound_findings(old, new, site)
     found += object_findings(old, new, site, _walk)
+    found += array_findings(old, new, site, _walk)
+    found += logic_findings(old, new, site, _walk)
     return found + unclassified(old, new, site, HANDLED)
 
 

@@ -30,7 +30,15 @@ _SUMMARY_KEYWORDS = frozenset({"anyOf", "oneOf", "allOf", "not", "if", "then", "
 _PAIRS = {
     "minimum": "exclusiveMinimum", "exclusiveMinimum": "minimum",
     "maximum": "exclusiveMaximum", "exclusiveMaximum": "maximum",
+    "minContains": "contains", "maxContains": "contains",
 }
+_CONDITIONS = {
+    "not": frozenset({"not"}),
+    "contains": frozenset({"contains", "minContains", "maxContains"}),
+    "dependent_schema": frozenset({"dependentSchemas"}),
+    "dependent_required": frozenset({"dependentRequired"}),
+}
+"""Rule families whose rejection comes from one keyword (or from inside its sub-schema)."""
 _TYPE_KEYWORDS = frozenset({"type", "enum", "const", "propertyNames"})
 MAX_CONTRADICTIONS = 5
 
@@ -55,11 +63,15 @@ def explains(finding: Finding, error: Rejection) -> bool:
         return error.keyword in unit or bool(unit & error.via)
     near = len(location) in (len(path) - 1, len(path))
     rule = finding.rule
-    if rule.startswith("property."):
+    family = rule.split(".")[0]
+    if family in _CONDITIONS:
+        wanted = _CONDITIONS[family]
+        return near and (error.keyword in wanted or bool(wanted & error.via))
+    if rule.startswith(("property.", "pattern_property.")):
         return (near and error.keyword in _MEMBER_KEYWORDS) or len(location) >= len(path)
     if rule.startswith("required."):
         return near and error.keyword == "required"
-    if rule.startswith("additional_properties."):
+    if rule.startswith(("additional_properties.", "unevaluated_properties.")):
         return near and error.keyword in _OPEN_KEYWORDS
     if rule.startswith("enum.") or keyword == "enum" or [] in (finding.old, finding.new):
         return near
