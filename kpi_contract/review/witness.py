@@ -65,8 +65,8 @@ def explains(finding: Finding, error: Rejection) -> bool:
     rule = finding.rule
     family = rule.split(".")[0]
     if family in _CONDITIONS:
-        wanted = _CONDITIONS[family]
-        return near and (error.keyword in wanted or bool(wanted & error.via))
+        condition = _CONDITIONS[family]
+        return near and (error.keyword in condition or bool(condition & error.via))
     if rule.startswith(("property.", "pattern_property.")):
         return (near and error.keyword in _MEMBER_KEYWORDS) or len(location) >= len(path)
     if rule.startswith("required."):
