@@ -179,6 +179,25 @@ CASES = [
           "patternProperties": {"_bps$": {"type": "number"}}, "additionalProperties": False},
          (expect("nullable.removed", "/properties/fee_bps/type", "writers"),
           expect("pattern_property.added", "/patternProperties/_bps$", "readers")), Bump.MAJOR),
+    # --- 4. prefixItems / items ----------------------------------------------------------------
+    Case("prefixItems/items", "issue: the prefix shortened, the set of arrays unchanged",
+         {**ARRAY, "prefixItems": [{"type": "string"}, {"type": "string"}],
+          "items": {"type": "string"}},
+         {**ARRAY, "items": {"type": "string"}}, (), Bump.NONE),
+    Case("prefixItems/items", "variant: a prefix entry past maxItems dropped",
+         {**ARRAY, "maxItems": 1, "prefixItems": [{"type": "string"}, {"type": "number"}]},
+         {**ARRAY, "maxItems": 1, "prefixItems": [{"type": "string"}]}, (), Bump.NONE),
+    Case("prefixItems/items", "variant: the prefix grew and narrowed its new position",
+         {**ARRAY, "prefixItems": [{"type": "string"}], "items": {"type": "number"}},
+         {**ARRAY, "prefixItems": [{"type": "string"}, {"type": "integer"}],
+          "items": {"type": "number"}},
+         (expect("type.narrowed", "/prefixItems/1/type", "writers"),), Bump.MAJOR,
+         witness=(WRITERS, lambda w: len(w) > 1 and w[1] % 1 != 0)),
+    Case("prefixItems/items", "variant: the items after the prefix widened",
+         {**ARRAY, "prefixItems": [{"type": "string"}], "items": {"type": "number"}},
+         {**ARRAY, "prefixItems": [{"type": "string"}], "items": {"type": ["number", "null"]}},
+         (expect("nullable.added", "/items/type", "readers"),), Bump.MAJOR,
+         witness=(READERS, lambda w: len(w) > 1 and w[1] is None)),
 ]
 
 
