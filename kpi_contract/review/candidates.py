@@ -222,6 +222,10 @@ def _objects(node: Node, depth: int) -> list[Any]:
         out += [{**base, name: value} for value in candidates(sub, depth + 1)[:4]]
     for name in [*node.get("dependentSchemas", {}), *node.get("dependentRequired", {})]:
         out += [{**base, name: 0}, {name: 0}]
+    for name, sub in node.get("dependentSchemas", {}).items():
+        made = instance(sub)
+        if isinstance(made, dict):
+            out.append({**base, **made, name: base.get(name, 0)})
     for pattern, sub in node.get("patternProperties", {}).items():
         for name in samples(str(pattern))[:2]:
             out += [{**base, name: value} for value in candidates(sub, depth + 1)[:3]]

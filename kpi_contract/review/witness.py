@@ -66,7 +66,8 @@ def explains(finding: Finding, error: Rejection) -> bool:
     family = rule.split(".")[0]
     if family in _CONDITIONS:
         condition = _CONDITIONS[family]
-        return near and (error.keyword in condition or bool(condition & error.via))
+        below = len(location) >= len(path)
+        return below and (error.keyword in condition or bool(condition & error.via))
     if rule.startswith(("property.", "pattern_property.")):
         return (near and error.keyword in _MEMBER_KEYWORDS) or len(location) >= len(path)
     if rule.startswith("required."):
