@@ -228,6 +228,27 @@ CASES = [
          {"type": "object", "properties": {"mode": {"type": "string"}},
           "dependentSchemas": {"mode": {"properties": {"mode": {"enum": ["live", "dry_run"]}}}}},
          (expect("dependent_schema.added", "/dependentSchemas/mode", "writers"),), Bump.MAJOR),
+    # --- 7. minContains / maxContains ----------------------------------------------------------
+    Case("minContains/maxContains", "issue: minContains 1 removed is no change",
+         {**ARRAY, "contains": {"type": "string"}, "minContains": 1},
+         {**ARRAY, "contains": {"type": "string"}}, (), Bump.NONE),
+    Case("minContains/maxContains", "variant: contains with minContains 0 dropped",
+         {**ARRAY, "items": {"type": "integer"}, "contains": {"minimum": 100}, "minContains": 0},
+         {**ARRAY, "items": {"type": "integer"}}, (), Bump.NONE),
+    Case("minContains/maxContains", "variant: maxContains relaxed",
+         {**ARRAY, "contains": {"const": "halt"}, "maxContains": 1},
+         {**ARRAY, "contains": {"const": "halt"}, "maxContains": 3},
+         (expect("bound.relaxed", "/maxContains", "readers"),), Bump.MAJOR,
+         witness=(READERS, lambda w: w.count("halt") in (2, 3))),
+    Case("minContains/maxContains", "variant: minContains lowered to 0 beside maxContains",
+         {**ARRAY, "contains": {"type": "null"}, "minContains": 2, "maxContains": 4},
+         {**ARRAY, "contains": {"type": "null"}, "minContains": 0, "maxContains": 4},
+         (expect("bound.relaxed", "/minContains", "readers"),), Bump.MAJOR),
+    Case("minContains/maxContains", "variant: contains widened (no maxContains)",
+         {**ARRAY, "contains": {"type": "integer"}},
+         {**ARRAY, "contains": {"type": "number"}},
+         (expect("contains.changed", "/contains", "readers"),), Bump.MAJOR,
+         witness=(READERS, lambda w: any(isinstance(v, float) for v in w))),
 ]
 
 
