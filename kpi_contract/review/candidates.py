@@ -45,7 +45,8 @@ def instance(node: Node, depth: int = 0) -> Any:
         values = node["enum"]
         return next((v for v in values if v is not None), values[0])
     if isinstance(node.get("anyOf"), list) and node["anyOf"]:
-        return instance(node["anyOf"][0], depth + 1)
+        rest = {k: v for k, v in node.items() if k != "anyOf"}
+        return instance({**rest, **node["anyOf"][0]}, depth + 1)
     if "type" not in node:
         if "properties" in node or "required" in node:
             return _typed(node, "object", depth)

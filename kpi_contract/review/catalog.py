@@ -22,7 +22,23 @@ a major), where the policy leaves room:
   key name stays ``enum.value_removed``: a major.
 - ``format`` and ``pattern`` changes claim both directions (whether one pattern contains the
   other is not decided); the witnesses show which direction really breaks, and a direction
-  without one is listed as "no witness found".
+  without one is listed as *unproven* (with the number of candidates tried). A pattern that
+  matches every string (``a*``) is no pattern at all (``docs/review-normal-form.md``, V6).
+- Evidence decides what a report calls a break: a direction is *demonstrated* by a witness
+  payload (checked by python-jsonschema), or *unproven* when the bounded search found none. An
+  unproven direction still requires the rule's bump (a new major for every rule but the two
+  minors above): what the review cannot show is presumed breaking, but shown apart.
+- Members are compared by what each version requires of the key: its ``properties`` entry and
+  every matching ``patternProperties`` entry, else ``additionalProperties``. A direction is
+  claimed unless containment shows it cannot break (a member removed into a wider
+  ``additionalProperties`` breaks readers only). ``property.added.optional`` stays a minor only
+  where the old schema rejected the key outright (closed object, no covering pattern).
+- ``unevaluatedProperties`` in an object without in-place applicators is ``additionalProperties``
+  (so the rules above apply). Beside ``allOf``/``anyOf``/... it is compared on its own when
+  nothing it depends on changed, else the object is one ``unclassified.node`` unit.
+- New typed rules for ``patternProperties`` entries, ``contains``, ``not`` and
+  ``dependentSchemas``/``dependentRequired`` derive their directions (adding a condition only
+  narrows, removing one only widens) and are all majors: none of them loosens the gate.
 - A changed unit (``x-unit``) breaks both directions by meaning; no payload can show it.
 - Anything no rule owns is ``unclassified``: major, never passed silently.
 """

@@ -116,6 +116,8 @@ def _bases(old: Side, new: Side) -> list[Base]:
         made = instance(side.normal)
         if side.oracle.valid(made):
             found.setdefault(key(made), Base(f"an instance generated from {side.version}", made))
+    if not found:
+        found["null"] = Base("nothing (no valid example or generated instance)", None)
     return list(found.values())
 
 
