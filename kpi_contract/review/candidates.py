@@ -223,6 +223,8 @@ def _objects(node: Node, depth: int) -> list[Any]:
         out += [{**base, name: value} for value in candidates(sub, depth + 1)[:4]]
     for name in [*node.get("dependentSchemas", {}), *node.get("dependentRequired", {})]:
         out += [{**base, name: 0}, {name: 0}]
+    for name, names in node.get("dependentRequired", {}).items():
+        out.append({**base, **dict.fromkeys(names, 0), name: base.get(name, 0)})
     for name, sub in node.get("dependentSchemas", {}).items():
         made = instance(sub)
         if isinstance(made, dict):

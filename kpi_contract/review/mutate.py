@@ -88,9 +88,11 @@ def known_keys(nodes: list[Node]) -> list[str]:
     return [*dict.fromkeys(names), EXTRA_KEY]
 
 
-def expand(payload: Any, path: InstancePath, keys_at: Callable[[ConcretePath], list[str]]
+def expand(payload: Any, path: InstancePath, keys_at: Callable[[ConcretePath], list[str]],
+           indexes_at: Callable[[ConcretePath], list[int]] = lambda _: [0]
            ) -> list[ConcretePath]:
-    """The concrete places (at most a few dozen) a possibly-wildcard path names."""
+    """The concrete places (at most a few dozen) a possibly-wildcard path names: for any member
+    the payload's keys and ``keys_at``, for any item the indexes ``indexes_at`` gives."""
     places: list[tuple[ConcretePath, Any]] = [((), payload)]
     for step in path:
         following: list[tuple[ConcretePath, Any]] = []
@@ -102,7 +104,7 @@ def expand(payload: Any, path: InstancePath, keys_at: Callable[[ConcretePath], l
                 names += [n for n in keys_at(where) if n not in names]
                 following += [((*where, n), _get(value, n)) for n in names]
             elif step is Step.ANY_ITEM:
-                following.append(((*where, 0), _get(value, 0)))
+                following += [((*where, i), _get(value, i)) for i in indexes_at(where)]
             else:
                 following.append(((*where, step), _get(value, step)))
         places = following[:40]

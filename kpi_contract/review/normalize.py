@@ -182,11 +182,14 @@ def canonical_node(node: Node) -> Node:
     if is_false(node):
         return node
     node = _merge_all_of(node)
-    if is_false(node):
-        return node
-    if "oneOf" in node and "anyOf" not in node and _disjoint(node["oneOf"]) is not None:
+    if rejects_all(node):
+        return {**annotation_part(node), **FALSE}
+    if "oneOf" in node and "anyOf" not in node and (
+            len(node["oneOf"]) == 1 or _disjoint(node["oneOf"]) is not None):
         node["anyOf"] = node.pop("oneOf")
     node = _merge_any_of(node)
+    if rejects_all(node):
+        return {**annotation_part(node), **FALSE}
     node = _tidy(node)
     if "enum" in node and isinstance(node["enum"], list) and RECURSIVE not in key(node):
         node = _enum_form(node)
@@ -194,9 +197,17 @@ def canonical_node(node: Node) -> Node:
         node = satisfiable_types(node)
         if "type" in node:
             node = _prune(node)
-    for name in ("allOf", "anyOf", "oneOf"):
+    return _sorted(node)
+
+
+def _sorted(node: Node) -> Node:
+    """Rule S1: keys, ``allOf``/``anyOf`` branch sets, and ``oneOf`` branches in canonical order
+    (a repeated ``oneOf`` branch is kept: two matches fail)."""
+    for name in ("allOf", "anyOf"):
         if name in node:
             node[name] = unique_sorted(node[name])
+    if "oneOf" in node:
+        node["oneOf"] = sorted(node["oneOf"], key=key)
     return dict(sorted(node.items()))
 
 

@@ -68,8 +68,8 @@ def _positions(old: Node, new: Node, site: Site, walk: Walk) -> list[Finding]:
     for index in range(length):
         found += walk(item_schema(old, index), item_schema(new, index),
                       site.child(("prefixItems", str(index)), index))
-    rest: int | Step = length if length else Step.ANY_ITEM
-    found += walk(old.get("items", {}), new.get("items", {}), site.child(("items",), rest))
+    found += walk(old.get("items", {}), new.get("items", {}),
+                  site.child(("items",), Step.ANY_ITEM))
     return found
 
 

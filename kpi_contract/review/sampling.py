@@ -74,6 +74,16 @@ class Sampler:
         nodes = [schema_at(s.normal, where) for s in (self.new, self.old)]
         return known_keys([n for n in nodes if n is not None])
 
+    def indexes_at(self, where: ConcretePath) -> list[int]:
+        """Item indexes worth trying in the array at ``where``: the first, and the first after
+        each version's ``prefixItems``."""
+        found = {0}
+        for side in (self.new, self.old):
+            node = schema_at(side.normal, where)
+            if node is not None:
+                found.add(len(node.get("prefixItems", [])))
+        return sorted(found)
+
     def payloads(self, path: InstancePath, prefer: tuple[Any, ...] = ()
                  ) -> Iterator[tuple[Base, Mutation]]:
         """Every mutation of every base at the places ``path`` names, then every base unchanged.
@@ -89,7 +99,7 @@ class Sampler:
             for base in self.bases:
                 yield base, Mutation(base.payload, (), "unchanged")
         for base in self.bases:
-            for where in expand(base.payload, path, self.keys_at):
+            for where in expand(base.payload, path, self.keys_at, self.indexes_at):
                 yield from (
                     (base, m)
                     for m in mutations(base.payload, where, values_at, self.fill,

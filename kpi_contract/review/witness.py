@@ -15,7 +15,7 @@ from typing import Any
 
 from kpi_contract.review.canonical import ABSENT
 from kpi_contract.review.finding import Direction, Evidence, Finding, Witness
-from kpi_contract.review.keywords import GROUPS
+from kpi_contract.review.keywords import GROUPS, UNEVALUATED
 from kpi_contract.review.mutate import Mutation, holds
 from kpi_contract.review.paths import ConcretePath, related, render_path
 from kpi_contract.review.reference import Rejection
@@ -56,6 +56,8 @@ def explains(finding: Finding, error: Rejection) -> bool:
     if error.keyword in _SUMMARY_KEYWORDS and len(path) >= len(location):
         return True
     keyword = finding.pointer.rsplit("/", 1)[-1]
+    if error.keyword in UNEVALUATED and len(location) < len(path):
+        return True  # it sums up the members or items below (spelled items/additionalProperties)
     if finding.rule == "unclassified.node":
         return len(location) >= len(path)
     if finding.rule == "unclassified":
@@ -73,8 +75,11 @@ def explains(finding: Finding, error: Rejection) -> bool:
     if rule.startswith("required."):
         return near and error.keyword == "required"
     if rule.startswith(("additional_properties.", "unevaluated_properties.")):
-        return near and error.keyword in _OPEN_KEYWORDS
-    if rule.startswith("enum.") or keyword == "enum" or [] in (finding.old, finding.new):
+        return (near and error.keyword in _OPEN_KEYWORDS) or (
+            len(location) == len(path) + 1 and bool(_OPEN_KEYWORDS & error.via))
+    if [] in (finding.old, finding.new):
+        return len(location) >= len(path) - 1  # a schema that rejects everything below it
+    if rule.startswith("enum.") or keyword == "enum":
         return near
     wanted = {keyword, _PAIRS.get(keyword, keyword)}
     if rule.startswith(("type.", "nullable.")):
@@ -136,10 +141,11 @@ def contradictions(sampler: Sampler, findings: list[Finding]) -> list[str]:
             if direction is None:
                 continue
             rejecting = _rejecting(sampler, direction)
-            unexplained = [
-                e for e in rejecting.oracle.screen_rejections(mutation.payload)
-                if not any(explains(f, e) for f in claims[direction])
-            ]
+            unexplained = _unexplained(rejecting.oracle.screen_rejections(mutation.payload),
+                                       claims[direction])
+            if unexplained:  # the screen's paths can differ (an empty key): ask the reference
+                unexplained = _unexplained(rejecting.oracle.rejections(mutation.payload),
+                                           claims[direction])
             if not unexplained:
                 continue
             first = unexplained[0]
@@ -159,6 +165,13 @@ def contradictions(sampler: Sampler, findings: list[Finding]) -> list[str]:
             if len(problems) >= MAX_CONTRADICTIONS:
                 return problems
     return problems
+
+
+def _unexplained(errors: list[Rejection], claims: list[Finding]) -> list[Rejection]:
+    """The rejections, when no finding claiming their direction explains any of them."""
+    if any(explains(f, e) for e in errors for f in claims):
+        return []
+    return errors
 
 
 def _screen(sampler: Sampler, mutation: Mutation) -> Direction | None:
