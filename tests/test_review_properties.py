@@ -233,8 +233,6 @@ def test_no_break_passes_in_silence_and_every_witness_is_real(pair: tuple[Any, A
             assert checks[accepting].is_valid(witness.payload), witness
             assert not checks[rejecting].is_valid(witness.payload), witness
     presumed = claimed(result.findings)
-    if not presumed:
-        assert result.required <= Bump.MINOR
     shown: dict[Direction, Any] = {}
     for value in pool(*pair):
         verdicts = (checks["old"].is_valid(value), checks["new"].is_valid(value))

@@ -230,7 +230,7 @@ def _objects(node: Node, depth: int) -> list[Any]:
         if isinstance(made, dict):
             out.append({**base, **made, name: base.get(name, 0)})
     for pattern, sub in node.get("patternProperties", {}).items():
-        for name in samples(str(pattern))[:2]:
+        for name in [n for n in samples(str(pattern)) if n][:2]:
             out += [{**base, name: value} for value in candidates(sub, depth + 1)[:3]]
     return out
 

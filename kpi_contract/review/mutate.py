@@ -84,8 +84,9 @@ def known_keys(nodes: list[Node]) -> list[str]:
         names += [v for v in vocabulary if isinstance(v, str)]
         names += [*node.get("dependentSchemas", {}), *node.get("dependentRequired", {})]
         for pattern in node.get("patternProperties", {}):
-            names += samples(str(pattern))[:2]
-    return [*dict.fromkeys(names), EXTRA_KEY]
+            names += [n for n in samples(str(pattern)) if n][:2]
+    # An empty key is left out: both validators report errors under it at its parent.
+    return [*dict.fromkeys(n for n in names if n), EXTRA_KEY]
 
 
 def expand(payload: Any, path: InstancePath, keys_at: Callable[[ConcretePath], list[str]],

@@ -56,6 +56,8 @@ def explains(finding: Finding, error: Rejection) -> bool:
     if error.keyword in _SUMMARY_KEYWORDS and len(path) >= len(location):
         return True
     keyword = finding.pointer.rsplit("/", 1)[-1]
+    if error.keyword == "None" and len(location) <= len(path):
+        return True  # a false sub-schema: python-jsonschema drops the member's path
     if error.keyword in UNEVALUATED and len(location) < len(path):
         return True  # it sums up the members or items below (spelled items/additionalProperties)
     if finding.rule == "unclassified.node":
