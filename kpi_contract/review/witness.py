@@ -46,32 +46,43 @@ MAX_CONTRADICTIONS = 5
 def explains(finding: Finding, error: Rejection) -> bool:
     """Whether a rejection is what ``finding`` is about.
 
-    An error of a combinator (``anyOf`` ...) summarises errors below it: any finding at or below
-    its location explains it. Otherwise the error must sit at the finding's location (or at the
-    object holding it) and come from the keyword the rule is about.
+    An error that sums up others (a combinator, ``unevaluated*``, a ``false`` sub-schema whose
+    member path the validator drops) is explained by any finding at or below its location, a
+    unit finding by any error inside its unit. Otherwise the error must sit at the finding's
+    location (or at the object holding it) and come from the keyword the rule is about.
     """
     path, location = finding.path, error.location
     if not related(path, location):
         return False
-    if error.keyword in _SUMMARY_KEYWORDS and len(path) >= len(location):
+    if _summary(error, len(path)):
         return True
     keyword = finding.pointer.rsplit("/", 1)[-1]
-    if error.keyword == "None" and len(location) <= len(path):
-        return True  # a false sub-schema: python-jsonschema drops the member's path
-    if error.keyword in UNEVALUATED and len(location) < len(path):
-        return True  # it sums up the members or items below (spelled items/additionalProperties)
     if finding.rule == "unclassified.node":
         return len(location) >= len(path)
     if finding.rule == "unclassified":
         unit = next((g for g in GROUPS if keyword in g), {keyword})
         return error.keyword in unit or bool(unit & error.via)
-    near = len(location) in (len(path) - 1, len(path))
-    rule = finding.rule
-    family = rule.split(".")[0]
+    family = finding.rule.split(".")[0]
     if family in _CONDITIONS:
         condition = _CONDITIONS[family]
-        below = len(location) >= len(path)
-        return below and (error.keyword in condition or bool(condition & error.via))
+        return len(location) >= len(path) and (
+            error.keyword in condition or bool(condition & error.via))
+    return _by_rule(finding, error, keyword)
+
+
+def _summary(error: Rejection, depth: int) -> bool:
+    """The error sums up errors below its location, at which a finding ``depth`` deep sits."""
+    here = len(error.location)
+    return (
+        (error.keyword in _SUMMARY_KEYWORDS and depth >= here)
+        or (error.keyword == "None" and here <= depth)  # python-jsonschema drops the member
+        or (error.keyword in UNEVALUATED and here < depth)  # items/members below it
+    )
+
+
+def _by_rule(finding: Finding, error: Rejection, keyword: str) -> bool:
+    path, location, rule = finding.path, error.location, finding.rule
+    near = len(location) in (len(path) - 1, len(path))
     if rule.startswith(("property.", "pattern_property.")):
         return (near and error.keyword in _MEMBER_KEYWORDS) or len(location) >= len(path)
     if rule.startswith("required."):
