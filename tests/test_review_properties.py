@@ -3,7 +3,10 @@
 Pairs are a generated schema and a copy with one edit somewhere (a keyword added, removed or
 changed, a sub-schema replaced), drawn from the keywords the issue names: interacting groups,
 ``unevaluatedProperties``, ``patternProperties``, ``prefixItems``/``items``, ``not``,
-``dependentSchemas``, ``contains`` counts, combinators. For every pair:
+``dependentSchemas``, ``contains`` counts, combinators; a schema whose interacting keywords are
+dealt into ``allOf`` branches or ``$ref`` siblings against the same schema written whole; and
+an object with a member added or removed beside patterns and ``unevaluatedProperties``. For
+every pair:
 
 - every witness the review reports is valid under one version and rejected by the other
   (python-jsonschema);
@@ -48,6 +51,7 @@ def leaves() -> st.SearchStrategy[Any]:
         st.just({}), st.just(True), st.just(False),
         st.builds(lambda t: {"type": t}, types),
         st.builds(lambda t: {"type": t}, st.lists(types, min_size=1, max_size=6, unique=True)),
+        st.just({"type": ["array", "boolean", "integer", "null", "object", "string"]}),
         st.builds(lambda v: {"const": v}, scalars),
         st.builds(lambda vs: {"enum": vs}, st.lists(scalars, min_size=1, max_size=3, unique=True)),
         st.builds(lambda lo, hi: {"type": "number", "minimum": lo, "maximum": hi},
@@ -155,6 +159,59 @@ def pairs(draw: st.DrawFn) -> tuple[Any, Any]:
     return old, put(old, where, changed)
 
 
+GROUPED = st.one_of(
+    st.fixed_dictionaries({"type": st.just("array"), "contains": leaves()},
+                          optional={"minContains": small, "maxContains": small}),
+    st.fixed_dictionaries({"if": leaves()}, optional={"then": leaves(), "else": leaves()}),
+    st.fixed_dictionaries({"type": st.just("array"), "prefixItems": st.lists(leaves(), min_size=1,
+                                                                              max_size=2)},
+                          optional={"items": leaves()}),
+    st.fixed_dictionaries({"type": st.just("object"),
+                           "properties": st.dictionaries(st.sampled_from(KEYS), leaves(),
+                                                         min_size=1, max_size=2)},
+                          optional={"additionalProperties": st.one_of(st.just(False), leaves()),
+                                    "patternProperties": st.dictionaries(
+                                        st.sampled_from(PATTERNS), leaves(), max_size=1),
+                                    "unevaluatedProperties": st.just(False)}),
+    st.fixed_dictionaries({"type": st.just("object"), "unevaluatedProperties": st.just(False),
+                           "properties": st.dictionaries(st.sampled_from(KEYS), leaves(),
+                                                         min_size=1, max_size=2)},
+                          optional={"patternProperties": st.dictionaries(
+                              st.sampled_from(PATTERNS), leaves(), max_size=1)}),
+)
+"""Schemas whose keywords act together (the groups of docs/review-normal-form.md)."""
+
+
+@st.composite
+def split_pairs(draw: st.DrawFn) -> tuple[Any, Any]:
+    """A grouped schema with its keywords dealt into ``allOf`` branches (or a ``$ref`` target
+    and its siblings), against the schema as written: the silent-pass shapes of issue 13."""
+    whole = draw(GROUPED)
+    names = sorted(whole)
+    dealt = draw(st.lists(st.booleans(), min_size=len(names), max_size=len(names)))
+    first = {n: whole[n] for n, left in zip(names, dealt, strict=True) if left}
+    second = {n: whole[n] for n, left in zip(names, dealt, strict=True) if not left}
+    if draw(st.booleans()):
+        split = {"$defs": {"Part": first}, "$ref": "#/$defs/Part", **second}
+    else:
+        split = {"allOf": [first, second]}
+    return (split, whole) if draw(st.booleans()) else (whole, split)
+
+
+@st.composite
+def member_pairs(draw: st.DrawFn) -> tuple[Any, Any]:
+    """A grouped object and a copy with a member added or removed (beside patterns,
+    ``additionalProperties`` or ``unevaluatedProperties``)."""
+    whole = draw(GROUPED.filter(lambda s: "properties" in s))
+    name = draw(st.sampled_from(KEYS))
+    members = dict(whole["properties"])
+    if name in members:
+        del members[name]
+    else:
+        members[name] = draw(leaves())
+    return whole, {**whole, "properties": members}
+
+
 def document(schema: Any, version: str) -> Schema:
     """A reviewable document: the schema under ``allOf`` when it is a boolean."""
     body = schema if isinstance(schema, dict) else {"allOf": [schema]}
@@ -214,7 +271,7 @@ EXAMPLES = max(60, settings().max_examples // 5)
 
 
 @settings(max_examples=EXAMPLES)
-@given(pairs())
+@given(st.one_of(pairs(), split_pairs(), member_pairs()))
 def test_no_break_passes_in_silence_and_every_witness_is_real(pair: tuple[Any, Any]) -> None:
     """Each direction a payload can show is claimed by a finding; witnesses re-validate."""
     old_schema, new_schema = (document(s, v) for s, v in zip(pair, ("7.0.0", "7.0.1"),
