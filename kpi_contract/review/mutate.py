@@ -93,7 +93,8 @@ def expand(payload: Any, path: InstancePath, keys_at: Callable[[ConcretePath], l
            indexes_at: Callable[[ConcretePath], list[int]] = lambda _: [0]
            ) -> list[ConcretePath]:
     """The concrete places (at most a few dozen) a possibly-wildcard path names: for any member
-    the payload's keys and ``keys_at``, for any item the indexes ``indexes_at`` gives."""
+    the payload's keys and ``keys_at``, for any item the indexes ``indexes_at`` gives and one
+    past the payload's last item."""
     places: list[tuple[ConcretePath, Any]] = [((), payload)]
     for step in path:
         following: list[tuple[ConcretePath, Any]] = []
@@ -105,7 +106,10 @@ def expand(payload: Any, path: InstancePath, keys_at: Callable[[ConcretePath], l
                 names += [n for n in keys_at(where) if n not in names]
                 following += [((*where, n), _get(value, n)) for n in names]
             elif step is Step.ANY_ITEM:
-                following += [((*where, i), _get(value, i)) for i in indexes_at(where)]
+                indexes = indexes_at(where)
+                if isinstance(value, list) and len(value) not in indexes:
+                    indexes = [*indexes, len(value)]  # one item appended
+                following += [((*where, i), _get(value, i)) for i in indexes]
             else:
                 following.append(((*where, step), _get(value, step)))
         places = following[:40]
