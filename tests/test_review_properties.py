@@ -304,3 +304,18 @@ def test_no_break_passes_in_silence_and_every_witness_is_real(pair: tuple[Any, A
         assert direction in presumed, (
             f"{direction} break shown by {payload!r} but claimed by no finding: "
             f"{[(f.rule, f.pointer, sorted(f.breaks)) for f in result.findings]}")
+
+
+@settings(max_examples=EXAMPLES)
+@given(st.one_of(schemas, GROUPED, split_pairs().map(lambda pair: pair[0])))
+def test_the_normal_form_accepts_exactly_what_its_schema_accepts(schema: Any) -> None:
+    """Normalising never changes a verdict: the normal form and the schema agree on every value
+    of the independent pool (which is what makes a "same normal form" verdict safe)."""
+    body = document(schema, "7.0.0")
+    if not _valid(body):
+        return
+    normal = schema_doc(body, "schema.json").normal
+    original = Draft202012Validator(body, format_checker=FormatChecker())
+    rewritten = Draft202012Validator(normal, format_checker=FormatChecker())
+    for value in pool(schema, schema):
+        assert original.is_valid(value) == rewritten.is_valid(value), (value, normal)

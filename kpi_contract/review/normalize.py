@@ -109,15 +109,11 @@ class _Normalizer:
             for k, v in schema.items()
             if k not in _CONTAINERS and k != "$ref"
         }
-        node = canonical_node(own)
         ref = schema.get("$ref")
-        if ref is None:
-            return node
-        target = self.resolve(ref, [*where, "$ref"])
-        merged = conjoin(node, target)
-        if merged is None:
-            merged = {**node, "allOf": [*node.get("allOf", []), target]}
-        return canonical_node(merged)
+        if ref is not None:  # R1: the target is one more allOf branch, merged like the others
+            target = self.resolve(ref, [*where, "$ref"])
+            own["allOf"] = [*own.get("allOf", []), target]
+        return canonical_node(own)
 
     def keyword(self, name: str, value: Any, where: list[str]) -> Any:
         if name in SCHEMA_MAPS and isinstance(value, dict):
