@@ -10,6 +10,9 @@ speed cancels out. Targets (issue 2):
     (c') also compares importing what a publisher uses (the builder and the validating writer,
     i.e. pydantic's model machinery and jsonschema-rs) with ``from pydantic import BaseModel``.
 
+(d) The bump review of the current kpis_v7 schema against its newest frozen release (issue 13):
+    under one second, in process and as the ``python -m kpi_contract.review`` command.
+
 The executor-side figures (issue 3) come from ``scripts/bench_execution.py`` and are appended.
 Timings are medians; tests never assert them.
 """
@@ -122,6 +125,36 @@ def contract_lines(state_dir: Path) -> list[str]:
     ]
 
 
+def review_line(runs: int = 5) -> str:
+    """Figure (d): the review of the kpis_v7 schema against its release, in ms."""
+    from kpi_contract.review import load_schema_file, review_pair
+    from kpi_contract.review.releases import default_pair
+
+    old_path, new_path = default_pair(ROOT)
+
+    def review() -> None:
+        review_pair(load_schema_file(old_path), load_schema_file(new_path))
+
+    review()
+    in_process_ms = statistics.median(
+        _timed(review) for _ in range(runs)) * 1e3
+    command_ms = statistics.median(_timed(lambda: subprocess.run(
+        [sys.executable, "-m", "kpi_contract.review", "--format", "json"], cwd=ROOT,
+        check=False, capture_output=True)) for _ in range(3)) * 1e3
+    worst = max(in_process_ms, command_ms)
+    return (
+        f"(d) review {old_path.name} -> {new_path.name}: {in_process_ms:6.1f} ms in process, "
+        f"{command_ms:6.1f} ms as a command with start-up (target < 1000 ms: "
+        f"{verdict(worst < 1000)})"
+    )
+
+
+def _timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="kpi-contract benchmark (prints ratios)")
     parser.add_argument("--state-dir", type=Path, default=ROOT / "logs" / "state",
@@ -133,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(dir=args.state_dir, prefix="bench-") as scratch:
         for line in contract_lines(Path(scratch)):
             print(line, flush=True)
+    print(review_line(), flush=True)
     if not args.skip_execution:
         sys.path.insert(0, str(Path(__file__).parent))
         import bench_execution

@@ -171,3 +171,33 @@ def test_gate_on_the_repository_passes(entry: tuple[str, ...]) -> None:
     result = run(entry, "--gate", "--format", "json")
     assert result.returncode == 0, result.stdout
     assert json.loads(result.stdout) == {"status": "ok", "failures": []}
+
+
+@pytest.mark.parametrize("entry", ENTRY_POINTS)
+def test_a_silent_pass_shape_fails_a_patch_and_shows_shown_against_unproven(
+        entry: tuple[str, ...], tmp_path: Path) -> None:
+    """if/then/else split across allOf (issue 13) as a patch: exit 1; JSON and Markdown tell the
+    demonstrated direction (with its witness) from the unproven one (with the effort)."""
+    ident = "urn:kpi-contract:kpis_v7:"
+    old = {"$id": ident + "7.0.0", "type": "string",
+           "allOf": [{"if": {"maxLength": 1}}, {"then": {"pattern": "^a"},
+                                                "else": {"minLength": 3}}]}
+    new = {"$id": ident + "7.0.1", "type": "string", "if": {"maxLength": 1},
+           "then": {"pattern": "^a"}, "else": {"minLength": 3}}
+    files = write(tmp_path / "old.json", old), write(tmp_path / "new.json", new)
+    result = run(entry, *files, "--format", "json")
+    assert result.returncode == 1
+    document = json.loads(result.stdout)
+    assert document["required_bump"] == "major"
+    (finding,) = document["findings"]
+    assert (finding["rule"], finding["pointer"], finding["breaks"]) == (
+        "unclassified", "/if", ["writers"])
+    (unproven,) = finding["unproven"]
+    assert unproven["direction"] == "readers"
+    assert unproven["candidates_tried"] > 0
+    assert finding["witnesses"][0]["direction"] == "writers"
+    text = run(entry, *files).stdout
+    row = next(line for line in text.splitlines() if line.startswith("| 1 |"))
+    assert "| writers; readers unproven |" in row
+    assert (f"- **#1 readers**: unproven: no witness among {unproven['candidates_tried']} "
+            "candidates tried; presumed breaking (SPEC section 8).") in text.splitlines()

@@ -100,7 +100,7 @@ def test_a_rule_that_misjudges_the_direction_is_a_tool_error(monkeypatch: pytest
     monkeypatch.setattr(diff_module, "bound_findings", wrong)
     result = review_of(*_tightened())
     assert result.status == "tool-error"
-    assert result.findings[0].missing_witnesses() == [Direction.READERS]
+    assert result.findings[0].unproven == [Direction.READERS]
 
 
 def test_a_normalisation_that_hides_a_change_is_a_tool_error(monkeypatch: pytest.MonkeyPatch
@@ -127,8 +127,13 @@ def test_missing_witness_is_reported_not_hidden() -> None:
     (finding,) = result.findings
     assert [w.direction for w in finding.witnesses] == [Direction.READERS]
     assert "does not match" in finding.witnesses[0].error_message
-    assert "**#1 writers**: no witness found by sampling." in render_markdown(result)
-    assert review_document(result)["findings"][0]["missing_witnesses"] == ["writers"]
+    (tried,) = [f.tried for f in result.findings]
+    assert tried > 0
+    assert (f"**#1 writers**: unproven: no witness among {tried} candidates tried; presumed "
+            "breaking (SPEC section 8).") in render_markdown(result)
+    document = review_document(result)["findings"][0]
+    assert document["breaks"] == ["readers"]
+    assert document["unproven"] == [{"direction": "writers", "candidates_tried": tried}]
 
 
 def test_json_document_round_trips_and_lists_every_field() -> None:
@@ -138,7 +143,7 @@ def test_json_document_round_trips_and_lists_every_field() -> None:
                              "problems", "tool_errors", "findings"}
     finding: Node = document["findings"][0]
     assert set(finding) == {"rule", "pointer", "instance_path", "breaks", "bump", "evidence",
-                            "reason", "old", "new", "witnesses", "missing_witnesses"}
+                            "reason", "old", "new", "witnesses", "unproven"}
     assert finding["breaks"] == ["writers"]
     assert set(finding["witnesses"][0]) == {"direction", "valid_under", "rejected_by",
                                             "error_path", "error_message", "made_from",

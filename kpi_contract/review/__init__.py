@@ -1,10 +1,12 @@
 """Schema bump reviews for the kpis_v7 contract (SPEC section 8).
 
-:func:`review_pair` compares two schemas: it normalises both (``$ref`` inlined, type lists and
-``anyOf`` canonicalised, sets sorted), diffs the normal forms into findings with a stable rule id,
-a JSON pointer, the direction each breaks and the bump it requires, backs every break with a
-witness payload checked by python-jsonschema, and cross-checks the rules against sampled
-payloads. :func:`run_gate` is the CI gate over a repository tree. The command line is
+:func:`review_pair` compares two schemas: it normalises both (``$ref`` inlined, independent
+keywords merged, interacting groups kept together; rules in ``docs/review-normal-form.md``),
+diffs the normal forms into findings with a stable rule id, a JSON pointer, the directions each
+may break (readers / writers) and the bump it requires, searches each presumed direction for a
+witness payload checked by python-jsonschema (a direction without one is reported *unproven*
+with the candidates tried, and still counts as breaking), and cross-checks the rules against
+sampled payloads. :func:`run_gate` is the CI gate over a repository tree. The command line is
 ``kpi-contract review`` (:mod:`kpi_contract.review.command`).
 """
 

@@ -29,7 +29,12 @@ _FORMATS: dict[str, list[str]] = {
     "ipv4": ["127.0.0.1", "999.0.0.1"],
 }
 _ANY_TYPE: list[Any] = [None, True, 0, 1.5, "x", {}, []]
+_ARRAY_SHAPES = frozenset({"prefixItems", "items", "contains", "minItems"})
 _DEPTH = 12
+_MINE_DEPTH = 2
+_LONGEST = 8
+LIMIT = 160
+"""At most this many candidate values per payload place."""
 
 
 def instance(node: Node, depth: int = 0) -> Any:
@@ -40,14 +45,28 @@ def instance(node: Node, depth: int = 0) -> Any:
         values = node["enum"]
         return next((v for v in values if v is not None), values[0])
     if isinstance(node.get("anyOf"), list) and node["anyOf"]:
-        return instance(node["anyOf"][0], depth + 1)
+        rest = {k: v for k, v in node.items() if k != "anyOf"}
+        return instance({**rest, **node["anyOf"][0]}, depth + 1)
     if "type" not in node:
-        return _typed(node, "object", depth) if "properties" in node else "x"
+        if "properties" in node or "required" in node:
+            return _typed(node, "object", depth)
+        return _typed(node, "array", depth) if set(node) & _ARRAY_SHAPES else "x"
     types = types_of(node)
     for name in _PREFERENCE:
         if name in types:
             return _typed(node, name, depth)
     return None
+
+
+def item_schema(node: Node, index: int) -> Node:
+    """The schema of item ``index`` of an array under ``node``: its ``prefixItems`` entry, else
+    ``items``."""
+    prefix = node.get("prefixItems", [])
+    if index < len(prefix):
+        found: Node = prefix[index]
+        return found
+    rest: Node = node.get("items", {})
+    return rest
 
 
 def _typed(node: Node, name: str, depth: int) -> Any:
@@ -56,7 +75,12 @@ def _typed(node: Node, name: str, depth: int) -> Any:
         out.update({k: 0 for k in node.get("required", []) if k not in out})
         return out
     if name == "array":
-        return [instance(node.get("items", {}), depth + 1)] * int(node.get("minItems", 0))
+        length = max(int(node.get("minItems", 0)), len(node.get("prefixItems", [])))
+        made = [instance(item_schema(node, i), depth + 1) for i in range(length)]
+        if "contains" in node:
+            wanted = int(node.get("minContains", 1))
+            made += [instance(node["contains"], depth + 1)] * max(wanted - len(made), 0)
+        return made
     if name == "string":
         return _string(node)
     if name in {"number", "integer"}:
@@ -106,8 +130,14 @@ def _within(node: Node, value: float) -> bool:
     )
 
 
-def candidates(node: Node) -> list[Any]:
-    """Distinct values around what ``node`` accepts: in bounds, on them, and just outside."""
+def candidates(node: Node, depth: int = 0) -> list[Any]:
+    """Distinct values around what ``node`` accepts: in bounds, on them, and just outside.
+
+    Scalars come from the node's own keywords and from the sub-schemas of its combinators
+    (``anyOf``, ``allOf``, ``oneOf``, ``not``, ``if``/``then``/``else``), arrays from its
+    ``prefixItems``, ``items``, ``contains`` counts and length bounds, objects from its members.
+    At most :data:`LIMIT` values.
+    """
     out: list[Any] = []
     if isinstance(node.get("enum"), list):
         out += node["enum"]
@@ -120,14 +150,89 @@ def candidates(node: Node) -> list[Any]:
     if "string" in types:
         out += _strings(node)
     if "array" in types:
-        out += [[], [instance(node.get("items", {}))]]
-    for branch in node.get("anyOf", []):
-        out += candidates(branch)[:8]
+        out += _arrays(node, depth)
+    if "object" in types:
+        out += _objects(node, depth)
+    if depth < _MINE_DEPTH:
+        for sub in _combined(node):
+            out += candidates(sub, depth + 1)[:12]
     out += _ANY_TYPE
     seen: dict[str, Any] = {}
     for value in out:
         seen.setdefault(key(value), value)
-    return list(seen.values())
+    return list(seen.values())[:LIMIT]
+
+
+def _combined(node: Node) -> list[Node]:
+    """The sub-schemas of a node's combinators, which decide validity at the node itself."""
+    found: list[Node] = []
+    for name in ("anyOf", "allOf", "oneOf"):
+        found += [b for b in node.get(name, []) if isinstance(b, dict)]
+    for name in ("not", "if", "then", "else"):
+        if isinstance(node.get(name), dict):
+            found.append(node[name])
+    found += [s for s in node.get("dependentSchemas", {}).values() if isinstance(s, dict)]
+    return found
+
+
+def _arrays(node: Node, depth: int) -> list[Any]:
+    """Arrays by shape: empty, each prefix position varied, ``contains`` counts, lengths."""
+    if depth >= _MINE_DEPTH:
+        return [[], [instance(item_schema(node, 0))]]
+    prefix = node.get("prefixItems", [])
+    base = [instance(item_schema(node, i)) for i in range(len(prefix))]
+    tail = instance(node.get("items", {}))
+    out: list[Any] = [[], base, [*base, tail], [*base, tail, tail]]
+    for index in range(len(prefix) + 1):
+        for value in candidates(item_schema(node, index), depth + 1)[:6]:
+            varied = [*base, tail][: index + 1]
+            varied[index] = value
+            out.append(varied)
+    if "contains" in node:
+        hits = candidates(node["contains"], depth + 1)[:3]
+        low = int(node.get("minContains", 1))
+        high = node.get("maxContains")
+        counts = {0, 1, 2, low - 1, low, low + 1}
+        if isinstance(high, int):
+            counts |= {high, high + 1}
+        for hit in hits:
+            out += [[*base, *[hit] * n] for n in sorted(counts) if 0 <= n <= _LONGEST]
+            out += [[*base, *[hit] * n, miss] for n in (1, low) for miss in ("x", 0, None)
+                    if 0 <= n <= _LONGEST]
+    for name in ("minItems", "maxItems"):
+        if isinstance(node.get(name), int):
+            length = int(node[name])
+            out += [[*base, *[tail] * max(n - len(base), 0)][:n]
+                    for n in (length - 1, length, length + 1) if 0 <= n <= _LONGEST]
+    if node.get("uniqueItems"):
+        out.append([tail, tail])
+    return out
+
+
+def _objects(node: Node, depth: int) -> list[Any]:
+    """Objects by shape: empty, the generated instance, each member varied or dropped, each
+    key a ``dependentSchemas``/``dependentRequired`` entry or a pattern names added."""
+    made = instance(node)
+    base = made if isinstance(made, dict) else {}
+    out: list[Any] = [{}, base]
+    if depth >= _MINE_DEPTH:
+        return out
+    members = node.get("properties", {})
+    for name, sub in members.items():
+        out.append({k: v for k, v in base.items() if k != name})
+        out += [{**base, name: value} for value in candidates(sub, depth + 1)[:4]]
+    for name in [*node.get("dependentSchemas", {}), *node.get("dependentRequired", {})]:
+        out += [{**base, name: 0}, {name: 0}]
+    for name, names in node.get("dependentRequired", {}).items():
+        out.append({**base, **dict.fromkeys(names, 0), name: base.get(name, 0)})
+    for name, sub in node.get("dependentSchemas", {}).items():
+        made = instance(sub)
+        if isinstance(made, dict):
+            out.append({**base, **made, name: base.get(name, 0)})
+    for pattern, sub in node.get("patternProperties", {}).items():
+        for name in [n for n in samples(str(pattern)) if n][:2]:
+            out += [{**base, name: value} for value in candidates(sub, depth + 1)[:3]]
+    return out
 
 
 def _numbers(node: Node, *, integer: bool) -> list[Any]:

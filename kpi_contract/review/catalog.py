@@ -22,7 +22,23 @@ a major), where the policy leaves room:
   key name stays ``enum.value_removed``: a major.
 - ``format`` and ``pattern`` changes claim both directions (whether one pattern contains the
   other is not decided); the witnesses show which direction really breaks, and a direction
-  without one is listed as "no witness found".
+  without one is listed as *unproven* (with the number of candidates tried). A pattern that
+  matches every string (``a*``) is no pattern at all (``docs/review-normal-form.md``, V6).
+- Evidence decides what a report calls a break: a direction is *demonstrated* by a witness
+  payload (checked by python-jsonschema), or *unproven* when the bounded search found none. An
+  unproven direction still requires the rule's bump (a new major for every rule but the two
+  minors above): what the review cannot show is presumed breaking, but shown apart.
+- Members are compared by what each version requires of the key: its ``properties`` entry and
+  every matching ``patternProperties`` entry, else ``additionalProperties``. A direction is
+  claimed unless containment shows it cannot break (a member removed into a wider
+  ``additionalProperties`` breaks readers only). ``property.added.optional`` stays a minor only
+  where the old schema rejected the key outright (closed object, no covering pattern).
+- ``unevaluatedProperties`` in an object without in-place applicators is ``additionalProperties``
+  (so the rules above apply). Beside ``allOf``/``anyOf``/... it is compared on its own when
+  nothing it depends on changed, else the object is one ``unclassified.node`` unit.
+- New typed rules for ``patternProperties`` entries, ``contains``, ``not`` and
+  ``dependentSchemas``/``dependentRequired`` derive their directions (adding a condition only
+  narrows, removing one only widens) and are all majors: none of them loosens the gate.
 - A changed unit (``x-unit``) breaks both directions by meaning; no payload can show it.
 - Anything no rule owns is ``unclassified``: major, never passed silently.
 """
@@ -59,8 +75,10 @@ RULES: dict[str, Rule] = {
     "enum.value_removed": Rule(Bump.MAJOR, "a value removed from a closed vocabulary"),
     "enum.added": Rule(Bump.MAJOR, "a closed vocabulary introduced"),
     "enum.removed": Rule(Bump.MAJOR, "a closed vocabulary dropped"),
-    "bound.tightened": Rule(Bump.MAJOR, "minimum/maximum/length/size/multipleOf narrowed"),
-    "bound.relaxed": Rule(Bump.MAJOR, "minimum/maximum/length/size/multipleOf widened"),
+    "bound.tightened": Rule(Bump.MAJOR, "minimum/maximum/length/size/multipleOf/contains "
+                                        "count narrowed"),
+    "bound.relaxed": Rule(Bump.MAJOR, "minimum/maximum/length/size/multipleOf/contains count "
+                                      "widened"),
     "bound.changed": Rule(Bump.MAJOR, "multipleOf changed to an incomparable step"),
     "format.added": Rule(Bump.MAJOR, "format added"),
     "format.removed": Rule(Bump.MAJOR, "format removed"),
@@ -70,5 +88,23 @@ RULES: dict[str, Rule] = {
     "pattern.changed": Rule(Bump.MAJOR, "pattern changed"),
     "additional_properties.opened": Rule(Bump.MAJOR, "a closed object opened"),
     "additional_properties.closed": Rule(Bump.MAJOR, "an open object closed"),
+    "unevaluated_properties.opened": Rule(Bump.MAJOR, "unevaluatedProperties false relaxed"),
+    "unevaluated_properties.closed": Rule(Bump.MAJOR, "unevaluatedProperties false added"),
+    "pattern_property.added": Rule(Bump.MAJOR, "a patternProperties entry added"),
+    "pattern_property.removed": Rule(Bump.MAJOR, "a patternProperties entry removed"),
+    "contains.added": Rule(Bump.MAJOR, "arrays must now contain a matching item"),
+    "contains.removed": Rule(Bump.MAJOR, "the contains requirement dropped"),
+    "contains.changed": Rule(Bump.MAJOR, "the schema contains looks for changed"),
+    "not.added": Rule(Bump.MAJOR, "a not condition added"),
+    "not.removed": Rule(Bump.MAJOR, "a not condition removed"),
+    "not.changed": Rule(Bump.MAJOR, "the schema not excludes changed"),
+    "dependent_schema.added": Rule(Bump.MAJOR, "a dependentSchemas entry added"),
+    "dependent_schema.removed": Rule(Bump.MAJOR, "a dependentSchemas entry removed"),
+    "dependent_schema.changed": Rule(Bump.MAJOR, "a dependentSchemas entry changed"),
+    "dependent_required.added": Rule(Bump.MAJOR, "a key now required beside another"),
+    "dependent_required.removed": Rule(Bump.MAJOR, "a key no longer required beside another"),
     "unclassified": Rule(Bump.MAJOR, "any other change: counted as breaking"),
+    "unclassified.node": Rule(Bump.MAJOR, "keywords that act together changed (allOf/anyOf/"
+                                          "oneOf, or members beside unevaluated*): the schema "
+                                          "compared as one unit, counted as breaking"),
 }

@@ -46,7 +46,13 @@ class Witness:
 
 @dataclass(frozen=True)
 class Finding:
-    """One change between two schemas, classified by a rule."""
+    """One change between two schemas, classified by a rule.
+
+    ``breaks`` are the directions the change may break: what a typed rule derives, or both
+    directions for a change no typed rule classifies (``unclassified``). Evidence then splits
+    them into :attr:`demonstrated` (a witness payload, checked by python-jsonschema) and
+    :attr:`unproven` (the bounded search tried :attr:`tried` candidates and found none).
+    """
 
     rule: str
     pointer: str
@@ -58,6 +64,8 @@ class Finding:
     new: Any = ABSENT
     evidence: Evidence = Evidence.VALIDATION
     witnesses: tuple[Witness, ...] = field(default=())
+    tried: int = 0
+    """How many candidate payloads the witness search screened for this finding."""
 
     @property
     def instance_path(self) -> str:
@@ -69,8 +77,22 @@ class Finding:
         """``breaks`` in a fixed order (readers first)."""
         return [d for d in Direction if d in self.breaks]
 
-    def missing_witnesses(self) -> list[Direction]:
-        """Directions this finding claims to break that no witness demonstrates."""
+    @property
+    def demonstrated(self) -> list[Direction]:
+        """Directions shown to break: by a checked witness, or by meaning (a changed unit)."""
+        if self.evidence is Evidence.MEANING:
+            return self.directions
+        shown = {w.direction for w in self.witnesses}
+        return [d for d in self.directions if d in shown]
+
+    @property
+    def unproven(self) -> list[Direction]:
+        """Directions presumed to break for which the bounded witness search found no payload.
+
+        They still count as breaking (SPEC section 8: what the review cannot show or classify
+        counts as breaking); reports list them apart from demonstrated breaks, with
+        :attr:`tried`.
+        """
         if self.evidence is not Evidence.VALIDATION:
             return []
         shown = {w.direction for w in self.witnesses}

@@ -44,6 +44,20 @@ SCHEMA_ONE = frozenset({
 SCHEMA_LISTS = frozenset({"prefixItems", "allOf", "anyOf", "oneOf"})
 UNEVALUATED = frozenset({"unevaluatedItems", "unevaluatedProperties"})
 FALSE: Node = {"not": {}}
+IN_PLACE = frozenset({"allOf", "anyOf", "oneOf", "if", "then", "else", "dependentSchemas",
+                      RECURSIVE})
+"""In-place applicators whose sub-schemas' evaluated properties and items ``unevaluated*`` sees
+(``not`` is not one: its annotations are always dropped)."""
+GROUPS: tuple[frozenset[str], ...] = (
+    frozenset({"contains", "minContains", "maxContains"}),
+    frozenset({"if", "then", "else"}),
+    frozenset({"prefixItems", "items"}),
+    frozenset({"properties", "patternProperties", "additionalProperties"}),
+)
+"""Keywords that act together inside one schema object: ``minContains`` counts what ``contains``
+matches, ``then``/``else`` follow ``if``, ``items`` starts after ``prefixItems``, and
+``additionalProperties`` applies to what ``properties``/``patternProperties`` leave. (The
+``unevaluated*`` keywords depend on everything in their object and are never merged.)"""
 
 
 def is_annotation(keyword: str) -> bool:

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from kpi_contract.review.candidates import instance
+from kpi_contract.review.candidates import instance, item_schema
 from kpi_contract.review.canonical import key
 from kpi_contract.review.keywords import Node
 from kpi_contract.review.paths import ConcretePath, InstancePath, Step, render_path
+from kpi_contract.review.regex_sample import samples
 
 EXTRA_KEY = "x_review_extra"
 _DELETE = object()
@@ -33,20 +35,36 @@ class Mutation:
 
 
 def schema_at(node: Node, path: ConcretePath) -> Node | None:
-    """The normal-form sub-schema governing the payload location ``path`` (None when unknown)."""
+    """The normal-form sub-schema governing the payload location ``path`` (None when unknown).
+
+    A member named by ``properties`` or by a pattern gets that schema (the first that applies);
+    any other member gets ``additionalProperties``; an item its ``prefixItems`` entry or
+    ``items``.
+    """
     current: Node | None = node
     for part in path:
         if current is None:
             return None
         current = _object_branch(current)
         if isinstance(part, int):
-            current = current.get("items", {})
+            current = item_schema(current, part)
         elif part in current.get("properties", {}):
             current = current["properties"][part]
         else:
-            extra = current.get("additionalProperties", {})
-            current = extra if isinstance(extra, dict) else None
+            current = _pattern_member(current, part)
     return current
+
+
+def _pattern_member(node: Node, name: str) -> Node | None:
+    for pattern, sub in node.get("patternProperties", {}).items():
+        try:
+            if re.search(pattern, name):
+                found: Node = sub
+                return found
+        except re.error:
+            continue
+    extra = node.get("additionalProperties", {})
+    return extra if isinstance(extra, dict) else None
 
 
 def _object_branch(node: Node) -> Node:
@@ -57,18 +75,26 @@ def _object_branch(node: Node) -> Node:
 
 
 def known_keys(nodes: list[Node]) -> list[str]:
-    """Member names the schemas know at an object: properties, property-name vocabularies."""
+    """Member names the schemas know at an object: properties, property-name vocabularies,
+    ``dependentSchemas``/``dependentRequired`` triggers, names matching each pattern."""
     names: list[str] = []
     for node in nodes:
         names += list(node.get("properties", {}))
         vocabulary = node.get("propertyNames", {}).get("enum", [])
         names += [v for v in vocabulary if isinstance(v, str)]
-    return [*dict.fromkeys(names), EXTRA_KEY]
+        names += [*node.get("dependentSchemas", {}), *node.get("dependentRequired", {})]
+        for pattern in node.get("patternProperties", {}):
+            names += [n for n in samples(str(pattern)) if n][:2]
+    # An empty key is left out: both validators report errors under it at its parent.
+    return [*dict.fromkeys(n for n in names if n), EXTRA_KEY]
 
 
-def expand(payload: Any, path: InstancePath, keys_at: Callable[[ConcretePath], list[str]]
+def expand(payload: Any, path: InstancePath, keys_at: Callable[[ConcretePath], list[str]],
+           indexes_at: Callable[[ConcretePath], list[int]] = lambda _: [0]
            ) -> list[ConcretePath]:
-    """The concrete places (at most a few dozen) a possibly-wildcard path names."""
+    """The concrete places (at most a few dozen) a possibly-wildcard path names: for any member
+    the payload's keys and ``keys_at``, for any item the indexes ``indexes_at`` gives and one
+    past the payload's last item."""
     places: list[tuple[ConcretePath, Any]] = [((), payload)]
     for step in path:
         following: list[tuple[ConcretePath, Any]] = []
@@ -80,7 +106,10 @@ def expand(payload: Any, path: InstancePath, keys_at: Callable[[ConcretePath], l
                 names += [n for n in keys_at(where) if n not in names]
                 following += [((*where, n), _get(value, n)) for n in names]
             elif step is Step.ANY_ITEM:
-                following.append(((*where, 0), _get(value, 0)))
+                indexes = indexes_at(where)
+                if isinstance(value, list) and len(value) not in indexes:
+                    indexes = [*indexes, len(value)]  # one item appended
+                following += [((*where, i), _get(value, i)) for i in indexes]
             else:
                 following.append(((*where, step), _get(value, step)))
         places = following[:40]
@@ -162,7 +191,7 @@ def _apply(base: Any, where: ConcretePath, value: Any, fill: Callable[[ConcreteP
         child = _shallow(child) if isinstance(child, wanted) else fill(where[: depth + 1])
         if not isinstance(child, wanted):
             child = wanted()
-        _put(holder, part, child)
+        _put(holder, part, child, _padding(where[:depth], fill))
         holder = child
     last = where[-1]
     if value is _DELETE:
@@ -171,8 +200,13 @@ def _apply(base: Any, where: ConcretePath, value: Any, fill: Callable[[ConcreteP
         elif isinstance(holder, list) and isinstance(last, int) and last < len(holder):
             del holder[last]
     else:
-        _put(holder, last, copy.deepcopy(value))
+        _put(holder, last, copy.deepcopy(value), _padding(where[:-1], fill))
     return root
+
+
+def _padding(where: ConcretePath, fill: Callable[[ConcretePath], Any]) -> Callable[[int], Any]:
+    """Fills the items before a new one of the array at ``where`` with generated instances."""
+    return lambda index: fill((*where, index))
 
 
 def _shallow(value: Any) -> Any:
@@ -183,10 +217,11 @@ def _shallow(value: Any) -> Any:
     return {}
 
 
-def _put(holder: Any, part: str | int, value: Any) -> None:
+def _put(holder: Any, part: str | int, value: Any,
+         pad: Callable[[int], Any] = lambda _: None) -> None:
     if isinstance(part, int) and isinstance(holder, list):
         while len(holder) <= part:
-            holder.append(None)
+            holder.append(pad(len(holder)))
         holder[part] = value
     elif isinstance(holder, dict):
         holder[str(part)] = value

@@ -1,19 +1,20 @@
 """The normal form of a schema: equivalent spellings become one spelling.
 
-The review diffs normal forms, so a refactor that keeps the meaning reports no change:
+The review diffs normal forms, so a refactor that keeps the meaning reports no change, and a
+normal form accepts exactly what its schema accepts, so no change is hidden:
 
 - local ``$ref`` is inlined (a sibling's annotations win over the target's; a cycle becomes a
   marker instead of being unrolled);
-- ``const`` becomes a one-value ``enum``; an ``enum`` keeps only the values the rest of its schema
-  admits, and its ``type`` is derived from those values;
-- ``type`` is a sorted list (``integer`` dropped beside ``number``; all types means no ``type``);
-- ``allOf`` branches and ``anyOf`` / ``oneOf`` branches over disjoint types merge into one schema
-  when their keywords cannot interact (``anyOf [{type: number}, {type: null}]`` is
-  ``type [null, number]``); what cannot be merged stays, branches sorted;
-- keywords that cannot apply to the admitted types, and keywords at their default, are dropped;
-- ``required`` and ``enum`` are sorted sets, integral floats are ints.
+- ``allOf`` branches, ``$ref`` targets and type-disjoint ``anyOf`` / ``oneOf`` branches merge
+  into their node only where the keywords are independent; interacting groups (``contains`` /
+  ``minContains`` / ``maxContains``, ``if`` / ``then`` / ``else``, ``prefixItems`` / ``items``,
+  ``properties`` / ``patternProperties`` / ``additionalProperties``, ``unevaluated*``) are never
+  pulled apart, and what cannot be merged stays, branches sorted;
+- keywords that cannot reject anything, keywords at their default and keywords of types the node
+  does not admit are dropped; ``const`` is a one-value ``enum``; sets are sorted.
 
-The result is itself a valid 2020-12 schema without references.
+Every rule, with the reason it is sound: ``docs/review-normal-form.md``. The result is itself a
+valid 2020-12 schema without references.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from kpi_contract.review.canonical import canon, json_type, key, same, unique_so
 from kpi_contract.review.keywords import (
     ALL_TYPES,
     FALSE,
+    GROUPS,
     KEYWORD_GROUP,
     RECURSIVE,
     SCHEMA_LISTS,
@@ -41,6 +43,17 @@ from kpi_contract.review.keywords import (
     base_type,
 )
 from kpi_contract.review.paths import pointer, pointer_tokens
+from kpi_contract.review.simplify import (
+    drop_false_branches,
+    drop_vacuous,
+    is_false,
+    rejects_all,
+    satisfiable_types,
+    settle_unevaluated,
+)
+
+__all__ = ["DIALECT", "UnsupportedSchemaError", "accepts", "canonical_node", "conjoin",
+           "is_false", "merge_annotations", "normalize"]
 
 _DEFAULTS: dict[str, Any] = {
     "additionalProperties": {}, "items": {}, "propertyNames": {}, "unevaluatedItems": {},
@@ -48,6 +61,9 @@ _DEFAULTS: dict[str, Any] = {
     "dependentSchemas": {}, "dependentRequired": {}, "required": [], "minLength": 0,
     "minItems": 0, "minProperties": 0, "uniqueItems": False, "allOf": [],
 }
+_EVALUATING = frozenset({"additionalProperties", "items"})
+"""Defaults that still evaluate every remaining property or item for a sibling ``unevaluated*``."""
+_MAPS = frozenset({"properties", "patternProperties"})
 _CONTAINERS = frozenset({"$defs", "definitions"})
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -93,15 +109,11 @@ class _Normalizer:
             for k, v in schema.items()
             if k not in _CONTAINERS and k != "$ref"
         }
-        node = canonical_node(own)
         ref = schema.get("$ref")
-        if ref is None:
-            return node
-        target = self.resolve(ref, [*where, "$ref"])
-        merged = conjoin(node, target)
-        if merged is None:
-            merged = {**node, "allOf": [*node.get("allOf", []), target]}
-        return canonical_node(merged)
+        if ref is not None:  # R1: the target is one more allOf branch, merged like the others
+            target = self.resolve(ref, [*where, "$ref"])
+            own["allOf"] = [*own.get("allOf", []), target]
+        return canonical_node(own)
 
     def keyword(self, name: str, value: Any, where: list[str]) -> Any:
         if name in SCHEMA_MAPS and isinstance(value, dict):
@@ -148,48 +160,115 @@ class _Normalizer:
 
 
 def canonical_node(node: Node) -> Node:
-    """Canonicalise one node whose sub-schemas are already in normal form."""
+    """Canonicalise one node whose sub-schemas are already in normal form.
+
+    Every step keeps the set of accepted instances (and what ``unevaluated*`` sees); the rules
+    and the reason each is sound: ``docs/review-normal-form.md``.
+    """
     node = dict(node)
     if "const" in node:
         const = node.pop("const")
         node["enum"] = [v for v in node.get("enum", [const]) if same(v, const)]
     if "type" in node:
         node = _canonical_type(node)
+    if rejects_all(node):
+        return {**annotation_part(node), **FALSE}
+    node = _tidy(node)
+    node = drop_false_branches(node)
+    if is_false(node):
+        return node
+    node = _merge_all_of(node)
+    if rejects_all(node):
+        return {**annotation_part(node), **FALSE}
+    if "oneOf" in node and "anyOf" not in node and (
+            len(node["oneOf"]) == 1 or _disjoint(node["oneOf"]) is not None):
+        node["anyOf"] = node.pop("oneOf")
+    node = _merge_any_of(node)
+    if rejects_all(node):
+        return {**annotation_part(node), **FALSE}
+    node = _tidy(node)
+    if "enum" in node and isinstance(node["enum"], list) and RECURSIVE not in key(node):
+        node = _enum_form(node)
+    else:
+        node = satisfiable_types(node)
+        if "type" in node:
+            node = _prune(node)
+    return _sorted(node)
+
+
+def _sorted(node: Node) -> Node:
+    """Rule S1: keys, ``allOf``/``anyOf`` branch sets, and ``oneOf`` branches in canonical order
+    (a repeated ``oneOf`` branch is kept: two matches fail)."""
+    for name in ("allOf", "anyOf"):
+        if name in node:
+            node[name] = unique_sorted(node[name])
+    if "oneOf" in node:
+        node["oneOf"] = sorted(node["oneOf"], key=key)
+    return dict(sorted(node.items()))
+
+
+def _tidy(node: Node) -> Node:
+    """``unevaluated*`` settled, vacuous keywords and defaults dropped, sets sorted."""
+    node = drop_vacuous(settle_unevaluated(node))
     for name, default in _DEFAULTS.items():
-        if name in node and same(node[name], default):
+        if name in node and same(node[name], default) and not (
+                name in _EVALUATING and set(node) & UNEVALUATED):
             del node[name]
     if isinstance(node.get("required"), list):
         node["required"] = sorted(set(node["required"]))
-    node = _merge_all_of(node)
-    if "oneOf" in node and "anyOf" not in node and _disjoint(node["oneOf"]) is not None:
-        node["anyOf"] = node.pop("oneOf")
-    node = _merge_any_of(node)
-    if "enum" in node and isinstance(node["enum"], list):
-        node = _enum_form(node)
-    elif "type" in node:
-        node = _prune(node)
-    for name in ("allOf", "anyOf", "oneOf"):
-        if name in node:
-            node[name] = unique_sorted(node[name])
-    return dict(sorted(node.items()))
+    return node
 
 
 def conjoin(primary: Node, other: Node) -> Node | None:
     """``primary`` and ``other`` as one node, or None when their keywords would interact.
 
-    ``primary``'s annotations win; the other's conflicting annotations are kept as shadowed.
+    Merge rules M1-M4 of ``docs/review-normal-form.md``: keywords present on one side only,
+    or equal on both, are merged, unless they belong to a group of interacting keywords
+    (:data:`~kpi_contract.review.keywords.GROUPS`) that both sides use differently, or either
+    side uses ``unevaluated*``. ``primary``'s annotations win; the other's conflicting
+    annotations are kept as shadowed.
     """
-    left, right = set(assertion_part(primary)), set(assertion_part(other))
-    if any(not same(primary[k], other[k]) for k in left & right) or (left | right) & UNEVALUATED:
+    left, right = assertion_part(primary), assertion_part(other)
+    if (set(left) | set(right)) & UNEVALUATED:
         return None
-    shapes = {"properties", "patternProperties", "additionalProperties"}
-    if ("additionalProperties" in left and right & shapes) or (
-        "additionalProperties" in right and left & shapes
-    ):
+    if "type" in left and "type" in right:
+        both = _type_meet(left["type"], right["type"])
+        if not both:
+            return {**merge_annotations(primary, other), **FALSE}
+        left, right = {**left, "type": both}, {**right, "type": both}
+    if any(not same(left[k], right[k]) for k in set(left) & set(right) - _MAPS):
         return None
-    merged = {**assertion_part(other), **assertion_part(primary)}
+    for group in GROUPS:
+        mine = {k: left[k] for k in group if k in left}
+        theirs = {k: right[k] for k in group if k in right}
+        if mine and theirs and not same(mine, theirs) and not (
+                "properties" in group and _members_merge(mine, theirs)):
+            return None
+    merged = {**right, **left}
+    for name in _MAPS & set(left) & set(right):
+        merged[name] = {**right[name], **left[name]}
     merged.update(merge_annotations(primary, other))
     return merged
+
+
+def _type_meet(left: list[str], right: list[str]) -> list[str]:
+    """Rule M2: the types both lists admit (``integer`` where one says ``number``)."""
+    found = {t for t in left if t in right}
+    found |= {"integer" for a, b in ((left, right), (right, left))
+              if "integer" in a and "number" in b}
+    return sorted(found)
+
+
+def _members_merge(mine: Node, theirs: Node) -> bool:
+    """Rule M3: ``properties``/``patternProperties`` without ``additionalProperties`` on either
+    side act key by key, so two sets of them merge when no key has two different schemas."""
+    if "additionalProperties" in mine or "additionalProperties" in theirs:
+        return False
+    for name in ("properties", "patternProperties"):
+        ours, others = mine.get(name, {}), theirs.get(name, {})
+        if any(not same(ours[k], others[k]) for k in set(ours) & set(others)):
+            return False
+    return True
 
 
 def merge_annotations(primary: Node, other: Node) -> Node:
@@ -211,11 +290,13 @@ def merge_annotations(primary: Node, other: Node) -> Node:
 
 
 def _canonical_type(node: Node) -> Node:
+    """Rule T1: a sorted list, ``integer`` dropped beside ``number``, all types as no ``type``
+    (``integer`` alone does not cover ``number``: 0.5 is not an integer)."""
     declared = node["type"]
     types = {declared} if isinstance(declared, str) else set(declared)
     if "number" in types:
         types.discard("integer")
-    if {base_type(t) for t in types} >= ALL_TYPES:
+    if types >= ALL_TYPES:
         del node["type"]
     else:
         node["type"] = sorted(types)
@@ -223,11 +304,18 @@ def _canonical_type(node: Node) -> Node:
 
 
 def _merge_all_of(node: Node) -> Node:
+    """Rules M1-M5: ``allOf`` branches merge into their node where :func:`conjoin` allows."""
     branches = node.pop("allOf", None)
     if not isinstance(branches, list):
         return node
+    pending = list(branches)
     rest = []
-    for branch in branches:
+    while pending:
+        branch = pending.pop(0)
+        inner = branch.get("allOf")
+        if isinstance(inner, list) and not set(branch) & UNEVALUATED:
+            branch = {k: v for k, v in branch.items() if k != "allOf"}
+            pending.extend(inner)
         merged = conjoin(node, branch)
         if merged is None:
             rest.append(branch)
@@ -239,14 +327,21 @@ def _merge_all_of(node: Node) -> Node:
 
 
 def _merge_any_of(node: Node) -> Node:
+    """Rules M6-M7: one ``anyOf`` branch, or type-disjoint branches, merge into the node."""
     branches = node.get("anyOf")
     if not isinstance(branches, list) or not branches:
         return node
     outer = {k: v for k, v in node.items() if k != "anyOf"}
     union = branches[0] if len(branches) == 1 else _union(branches)
-    if union is None or "type" in outer or "enum" in outer:
+    if union is None:
         return node
-    merged = conjoin(outer, canonical_node(union))
+    union = canonical_node(union)
+    if isinstance(union.get("enum"), list) and not set(outer) & UNEVALUATED:
+        values = union["enum"]
+        if isinstance(outer.get("enum"), list):
+            values = [v for v in values if any(same(v, w) for w in outer["enum"])]
+        return {**outer, **merge_annotations(outer, annotation_part(union)), "enum": values}
+    merged = conjoin(outer, union)
     return node if merged is None else merged
 
 
@@ -336,7 +431,3 @@ def accepts(node: Node, value: Any) -> bool:
     """Whether a normal-form node accepts a value (python-jsonschema, formats checked)."""
     return bool(Draft202012Validator(node, format_checker=FormatChecker()).is_valid(value))
 
-
-def is_false(node: Node) -> bool:
-    """The node rejects everything (``false``, ``{"not": {}}``, an empty enum)."""
-    return assertion_part(node) == FALSE

@@ -100,3 +100,41 @@ def _category_regex(category: str) -> str:
         "CATEGORY_DIGIT": r"\d", "CATEGORY_NOT_DIGIT": r"\D", "CATEGORY_WORD": r"\w",
         "CATEGORY_NOT_WORD": r"\W", "CATEGORY_SPACE": r"\s", "CATEGORY_NOT_SPACE": r"\S",
     }.get(category, r"[^\s\S]")
+
+
+def matches_everything(pattern: str) -> bool:
+    """Whether ``re.search(pattern, s)`` matches every string ``s``.
+
+    True when the pattern can match the empty string at the start of any string (only ``^``
+    anchors on the way) or at its end (only ``$`` anchors): ``a*``, ``^x?``, ``(|b)$``. False
+    whenever in doubt (lookarounds, back-references, word boundaries, unreadable patterns).
+    """
+    try:
+        tree = list(_parser.parse(pattern))
+    except (re.error, RecursionError, OverflowError):
+        return False
+    return _nullable(tree, _START) or _nullable(tree, _END)
+
+
+_START = frozenset({"AT_BEGINNING", "AT_BEGINNING_STRING"})
+_END = frozenset({"AT_END", "AT_END_STRING"})
+
+
+def _nullable(items: list[tuple[Any, Any]], anchors: frozenset[str]) -> bool:
+    """The sequence matches the empty string where only ``anchors`` hold."""
+    return all(_nullable_atom(str(op), arg, anchors) for op, arg in items)
+
+
+def _nullable_atom(name: str, arg: Any, anchors: frozenset[str]) -> bool:
+    if name == "AT":
+        return str(arg) in anchors
+    if name == "BRANCH":
+        return any(_nullable(list(branch), anchors) for branch in arg[1])
+    if name == "SUBPATTERN":
+        return _nullable(list(arg[3]), anchors)
+    if name == "ATOMIC_GROUP":
+        return _nullable(list(arg), anchors)
+    if name in {"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"}:
+        low, _, sub = arg
+        return bool(low == 0 or _nullable(list(sub), anchors))
+    return False

@@ -1,4 +1,9 @@
-"""The review as JSON for CI: status, bumps, problems, findings with their witnesses."""
+"""The review as JSON for CI: status, bumps, problems, findings with their witnesses.
+
+Per finding, ``breaks`` lists the directions demonstrated by a checked witness (or by meaning,
+for a changed unit) and ``unproven`` the presumed directions the bounded witness search could not
+show, each with ``candidates_tried``; both count as breaking.
+"""
 
 from __future__ import annotations
 
@@ -34,7 +39,8 @@ def _finding(f: Finding) -> dict[str, Any]:
         "rule": f.rule,
         "pointer": f.pointer,
         "instance_path": f.instance_path,
-        "breaks": [d.value for d in f.directions],
+        "breaks": [d.value for d in f.demonstrated],
+        "unproven": [{"direction": d.value, "candidates_tried": f.tried} for d in f.unproven],
         "bump": f.bump.label,
         "evidence": f.evidence.value,
         "reason": f.reason,
@@ -55,5 +61,4 @@ def _finding(f: Finding) -> dict[str, Any]:
         }
         for w in f.witnesses
     ]
-    out["missing_witnesses"] = [d.value for d in f.missing_witnesses()]
     return out

@@ -27,6 +27,10 @@ def render_markdown(review: Review) -> str:
         _verdict(review),
         "",
     ]
+    unproven = sum(len(f.unproven) for f in review.findings)
+    if unproven:
+        lines += [f"{unproven} presumed break(s) could not be shown by a witness payload: "
+                  "they are marked *unproven* and still count as breaking.", ""]
     lines += [f"- {problem}" for problem in review.problems]
     lines += [f"- tool error: {error}" for error in review.tool_errors]
     if review.problems or review.tool_errors:
@@ -58,9 +62,12 @@ def _table(findings: tuple[Finding, ...]) -> list[str]:
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for number, f in enumerate(findings, 1):
-        breaks = ", ".join(f.directions) or "nothing"
+        breaks = ", ".join(f.demonstrated)
         if f.evidence.value == "meaning":
             breaks += " (meaning)"
+        if f.unproven:
+            breaks += ("; " if breaks else "") + ", ".join(f.unproven) + " unproven"
+        breaks = breaks or "nothing"
         lines.append(
             f"| {number} | `{f.rule}` | `{_escape(f.pointer)}` | `{_escape(f.instance_path)}` | "
             f"{breaks} | {_value(f.old)} | {_value(f.new)} | {f.bump.label} | "
@@ -83,8 +90,11 @@ def _witnesses(findings: tuple[Finding, ...]) -> list[str]:
                 f"  {json.dumps(w.payload, ensure_ascii=False, sort_keys=False)}",
                 "  ```",
             ]
-        for direction in f.missing_witnesses():
-            lines.append(f"- **#{number} {direction}**: no witness found by sampling.")
+        for direction in f.unproven:
+            lines.append(
+                f"- **#{number} {direction}**: unproven: no witness among {f.tried} candidates "
+                "tried; presumed breaking (SPEC section 8)."
+            )
     if not lines:
         return []
     return ["#### Witnesses", "", *lines, ""]

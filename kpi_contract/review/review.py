@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 from kpi_contract.review.bump import Bump
@@ -12,7 +11,7 @@ from kpi_contract.review.loading import SchemaDoc
 from kpi_contract.review.reference import Oracle
 from kpi_contract.review.sampling import Sampler, Side
 from kpi_contract.review.versions import version_problems
-from kpi_contract.review.witness import contradictions, witnesses
+from kpi_contract.review.witness import contradictions, search
 
 
 @dataclass(frozen=True)
@@ -59,7 +58,7 @@ def review_pair(old: SchemaDoc, new: SchemaDoc, *, evidence: bool = True) -> Rev
             Side(old.document, old.normal, Oracle(old.document, old.version)),
             Side(new.document, new.normal, Oracle(new.document, new.version)),
         )
-        findings = [dataclasses.replace(f, witnesses=witnesses(sampler, f)) for f in findings]
+        findings = [search(sampler, f) for f in findings]
         tool_errors = contradictions(sampler, findings)
     required = max((f.bump for f in findings), default=Bump.NONE)
     declared, problems = version_problems(old, new, required)

@@ -74,6 +74,16 @@ class Sampler:
         nodes = [schema_at(s.normal, where) for s in (self.new, self.old)]
         return known_keys([n for n in nodes if n is not None])
 
+    def indexes_at(self, where: ConcretePath) -> list[int]:
+        """Item indexes worth trying in the array at ``where``: the first, and the first after
+        each version's ``prefixItems``."""
+        found = {0}
+        for side in (self.new, self.old):
+            node = schema_at(side.normal, where)
+            if node is not None:
+                found.add(len(node.get("prefixItems", [])))
+        return sorted(found)
+
     def payloads(self, path: InstancePath, prefer: tuple[Any, ...] = ()
                  ) -> Iterator[tuple[Base, Mutation]]:
         """Every mutation of every base at the places ``path`` names, then every base unchanged.
@@ -89,7 +99,7 @@ class Sampler:
             for base in self.bases:
                 yield base, Mutation(base.payload, (), "unchanged")
         for base in self.bases:
-            for where in expand(base.payload, path, self.keys_at):
+            for where in expand(base.payload, path, self.keys_at, self.indexes_at):
                 yield from (
                     (base, m)
                     for m in mutations(base.payload, where, values_at, self.fill,
@@ -116,6 +126,8 @@ def _bases(old: Side, new: Side) -> list[Base]:
         made = instance(side.normal)
         if side.oracle.valid(made):
             found.setdefault(key(made), Base(f"an instance generated from {side.version}", made))
+    if not found:
+        found["null"] = Base("nothing (no valid example or generated instance)", None)
     return list(found.values())
 
 
@@ -128,6 +140,10 @@ def _paths(node: Node, path: InstancePath) -> list[InstancePath]:
         found += _paths(extra, (*path, Step.ANY_PROPERTY))
     if "propertyNames" in node:
         found.append((*path, Step.PROPERTY_NAMES))
+    for sub in node.get("patternProperties", {}).values():
+        found += _paths(sub, (*path, Step.ANY_PROPERTY))
+    for index, sub in enumerate(node.get("prefixItems", [])):
+        found += _paths(sub, (*path, index))
     if "items" in node:
         found += _paths(node["items"], (*path, Step.ANY_ITEM))
     for branch in node.get("anyOf", []):

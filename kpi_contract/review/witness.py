@@ -10,10 +10,12 @@ contradiction between the rules and the validators, reported as a tool error.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from kpi_contract.review.canonical import ABSENT
 from kpi_contract.review.finding import Direction, Evidence, Finding, Witness
+from kpi_contract.review.keywords import GROUPS, UNEVALUATED
 from kpi_contract.review.mutate import Mutation, holds
 from kpi_contract.review.paths import ConcretePath, related, render_path
 from kpi_contract.review.reference import Rejection
@@ -28,7 +30,15 @@ _SUMMARY_KEYWORDS = frozenset({"anyOf", "oneOf", "allOf", "not", "if", "then", "
 _PAIRS = {
     "minimum": "exclusiveMinimum", "exclusiveMinimum": "minimum",
     "maximum": "exclusiveMaximum", "exclusiveMaximum": "maximum",
+    "minContains": "contains", "maxContains": "contains",
 }
+_CONDITIONS = {
+    "not": frozenset({"not"}),
+    "contains": frozenset({"contains", "minContains", "maxContains"}),
+    "dependent_schema": frozenset({"dependentSchemas"}),
+    "dependent_required": frozenset({"dependentRequired"}),
+}
+"""Rule families whose rejection comes from one keyword (or from inside its sub-schema)."""
 _TYPE_KEYWORDS = frozenset({"type", "enum", "const", "propertyNames"})
 MAX_CONTRADICTIONS = 5
 
@@ -36,27 +46,53 @@ MAX_CONTRADICTIONS = 5
 def explains(finding: Finding, error: Rejection) -> bool:
     """Whether a rejection is what ``finding`` is about.
 
-    An error of a combinator (``anyOf`` ...) summarises errors below it: any finding at or below
-    its location explains it. Otherwise the error must sit at the finding's location (or at the
-    object holding it) and come from the keyword the rule is about.
+    An error that sums up others (a combinator, ``unevaluated*``, a ``false`` sub-schema whose
+    member path the validator drops) is explained by any finding at or below its location, a
+    unit finding by any error inside its unit. Otherwise the error must sit at the finding's
+    location (or at the object holding it) and come from the keyword the rule is about.
     """
     path, location = finding.path, error.location
     if not related(path, location):
         return False
-    if error.keyword in _SUMMARY_KEYWORDS and len(path) >= len(location):
+    if _summary(error, len(path)):
         return True
     keyword = finding.pointer.rsplit("/", 1)[-1]
+    if finding.rule == "unclassified.node":
+        return len(location) >= len(path)
     if finding.rule == "unclassified":
-        return keyword == error.keyword or keyword in error.via
+        unit = next((g for g in GROUPS if keyword in g), {keyword})
+        return error.keyword in unit or bool(unit & error.via)
+    family = finding.rule.split(".")[0]
+    if family in _CONDITIONS:
+        condition = _CONDITIONS[family]
+        return len(location) >= len(path) and (
+            error.keyword in condition or bool(condition & error.via))
+    return _by_rule(finding, error, keyword)
+
+
+def _summary(error: Rejection, depth: int) -> bool:
+    """The error sums up errors below its location, at which a finding ``depth`` deep sits."""
+    here = len(error.location)
+    return (
+        (error.keyword in _SUMMARY_KEYWORDS and depth >= here)
+        or (error.keyword == "None" and here <= depth)  # python-jsonschema drops the member
+        or (error.keyword in UNEVALUATED and here < depth)  # items/members below it
+    )
+
+
+def _by_rule(finding: Finding, error: Rejection, keyword: str) -> bool:
+    path, location, rule = finding.path, error.location, finding.rule
     near = len(location) in (len(path) - 1, len(path))
-    rule = finding.rule
-    if rule.startswith("property."):
+    if rule.startswith(("property.", "pattern_property.")):
         return (near and error.keyword in _MEMBER_KEYWORDS) or len(location) >= len(path)
     if rule.startswith("required."):
         return near and error.keyword == "required"
-    if rule.startswith("additional_properties."):
-        return near and error.keyword in _OPEN_KEYWORDS
-    if rule.startswith("enum.") or keyword == "enum" or [] in (finding.old, finding.new):
+    if rule.startswith(("additional_properties.", "unevaluated_properties.")):
+        return (near and error.keyword in _OPEN_KEYWORDS) or (
+            len(location) == len(path) + 1 and bool(_OPEN_KEYWORDS & error.via))
+    if [] in (finding.old, finding.new):
+        return len(location) >= len(path) - 1  # a schema that rejects everything below it
+    if rule.startswith("enum.") or keyword == "enum":
         return near
     wanted = {keyword, _PAIRS.get(keyword, keyword)}
     if rule.startswith(("type.", "nullable.")):
@@ -64,13 +100,16 @@ def explains(finding: Finding, error: Rejection) -> bool:
     return near and error.keyword in wanted
 
 
-def witnesses(sampler: Sampler, finding: Finding) -> tuple[Witness, ...]:
-    """Checked witnesses for every direction the finding claims (where one can be found)."""
+def search(sampler: Sampler, finding: Finding) -> Finding:
+    """The finding with a checked witness for each direction it presumes, where the bounded
+    search finds one, and the number of candidates it screened (:attr:`Finding.tried`)."""
     if finding.evidence is not Evidence.VALIDATION or not finding.breaks:
-        return ()
+        return finding
     found: dict[Direction, Witness] = {}
     hints = _hints(finding)
+    tried = 0
     for base, mutation in sampler.payloads(finding.path, hints):
+        tried += 1
         direction = _screen(sampler, mutation)
         if direction is None or direction not in finding.breaks or direction in found:
             continue
@@ -89,7 +128,8 @@ def witnesses(sampler: Sampler, finding: Finding) -> tuple[Witness, ...]:
                                         error_message=best.message)
         if len(found) == len(finding.breaks):
             break
-    return tuple(found[d] for d in Direction if d in found)
+    return replace(finding, witnesses=tuple(found[d] for d in Direction if d in found),
+                   tried=tried)
 
 
 def _hints(finding: Finding) -> tuple[Any, ...]:
@@ -114,10 +154,11 @@ def contradictions(sampler: Sampler, findings: list[Finding]) -> list[str]:
             if direction is None:
                 continue
             rejecting = _rejecting(sampler, direction)
-            unexplained = [
-                e for e in rejecting.oracle.screen_rejections(mutation.payload)
-                if not any(explains(f, e) for f in claims[direction])
-            ]
+            unexplained = _unexplained(rejecting.oracle.screen_rejections(mutation.payload),
+                                       claims[direction])
+            if unexplained:  # the screen's paths can differ (an empty key): ask the reference
+                unexplained = _unexplained(rejecting.oracle.rejections(mutation.payload),
+                                           claims[direction])
             if not unexplained:
                 continue
             first = unexplained[0]
@@ -137,6 +178,13 @@ def contradictions(sampler: Sampler, findings: list[Finding]) -> list[str]:
             if len(problems) >= MAX_CONTRADICTIONS:
                 return problems
     return problems
+
+
+def _unexplained(errors: list[Rejection], claims: list[Finding]) -> list[Rejection]:
+    """The rejections, when no finding claiming their direction explains any of them."""
+    if any(explains(f, e) for e in errors for f in claims):
+        return []
+    return errors
 
 
 def _screen(sampler: Sampler, mutation: Mutation) -> Direction | None:
