@@ -143,7 +143,7 @@ def fill_count(router: object, symbols: Iterable[str | None]) -> Outcome:
 
 
 def _stats_by_symbol(raw: object) -> dict[str, object]:
-    """``symbol_stats`` as ``{SYM: stats}``: a mapping as it is, a list by its entries' ``symbol``."""
+    """``symbol_stats`` as ``{SYM: stats}``: a mapping as is, a list by its entries' ``symbol``."""
     mapping = as_mapping(raw)
     if mapping is not None:
         return {key: value for key, value in mapping.items() if isinstance(key, str)}

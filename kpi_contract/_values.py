@@ -47,13 +47,13 @@ class Outcome(NamedTuple):
 class Sampled(NamedTuple):
     """A ratio or mean and the count of observations behind it (issue 9, schema 7.1.0).
 
-    ``count`` holds an int only when ``value`` does and its source says how many observations
+    ``sample_count`` holds an int only when ``value`` does and its source says how many observations
     produced it; otherwise it is null with its reason (``missing`` when there is no value or the
     source carries no count). A count is read from the source, never derived from the ratio.
     """
 
     value: Outcome
-    count: Outcome
+    sample_count: Outcome
 
 
 MISSING = Outcome(reason=Reason.MISSING)

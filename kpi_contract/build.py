@@ -23,7 +23,6 @@ from kpi_contract._values import MISSING, Outcome, found
 from kpi_contract.models import KpisV7
 from kpi_contract.schema import SCHEMA_VERSION
 
-
 RunMode = Literal["live", "testnet", "dry_run", "replay"]
 """What produced a payload (``run_mode``, schema 7.1.0): the caller says it, the builder never
 guesses it."""
@@ -71,13 +70,13 @@ def build_kpis_v7(
         "router.policy_quality": _router.policy_quality(router_state, risk_snapshot),
         "router.maker_first": _router.maker_first(router_state),
         "router.maker_fill_share": maker_share.value,
-        "router.maker_fill_share_fill_count": maker_share.count,
+        "router.maker_fill_share_fill_count": maker_share.sample_count,
         "router.avg_slippage_bps": slippage.value,
-        "router.avg_slippage_bps_fill_count": slippage.count,
+        "router.avg_slippage_bps_fill_count": slippage.sample_count,
         "router.reject_rate": rejects.value,
-        "router.reject_rate_order_count": rejects.count,
+        "router.reject_rate_order_count": rejects.sample_count,
         "performance.expectancy": expectancy.value,
-        "performance.expectancy_trade_count": expectancy.count,
+        "performance.expectancy_trade_count": expectancy.sample_count,
         "performance.sharpe_state": _performance.sharpe_state(risk_snapshot),
     }
     dd_state = _risk.dd_state(risk_snapshot)

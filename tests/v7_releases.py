@@ -60,7 +60,8 @@ def release_models(version: str) -> ModuleType:
     )
     name = f"kpis_v7_release_{version.replace('.', '_')}"
     spec = importlib.util.spec_from_file_location(name, target)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
