@@ -26,6 +26,7 @@ from typing import Protocol
 
 from execution._signals import StopSignal
 from execution.replay import ReplaySource
+from execution.run_mode import run_mode_for
 from execution.simulation import SimStateError, Simulation
 from execution.snapshots import StateSnapshots
 from execution.state_files import add_directory_options
@@ -167,6 +168,8 @@ def run(args: argparse.Namespace, stop: StopSignal) -> int:
     except ValueError as exc:
         print(f"executor_live: {exc}", file=sys.stderr)
         return 2
+    run_mode = run_mode_for(os.environ, replay=args.replay is not None)
+    notes.append(f"run mode {run_mode}")
     mirror = StateMirror(args.state_dir, args.mirror_dir)
     startup = mirror.sync_once()
     notes.append(f"mirror {startup.summary()}")
@@ -176,7 +179,7 @@ def run(args: argparse.Namespace, stop: StopSignal) -> int:
     while not stop.requested and (args.loops is None or loop < args.loops):
         loop += 1
         now_ts = time.time()
-        report = publish_state(args.state_dir, now_ts, source.next(now_ts))
+        report = publish_state(args.state_dir, now_ts, source.next(now_ts), run_mode=run_mode)
         failures = len(report.failures)
         checkpoint_error = source.checkpoint(args.state_dir)
         if checkpoint_error is not None:

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from execution.snapshots import StateSnapshots
 from execution.state_files import KPI_FILE, NAV_FILE, POSITIONS_FILE, RISK_FILE, ROUTER_FILE
-from kpi_contract.build import build_kpis_v7
+from kpi_contract.build import RunMode, build_kpis_v7
 from kpi_contract.models import KpisV7
 from kpi_contract.publish import publish_kpis
 from kpi_contract.writer import WriteResult, write_json
@@ -62,8 +62,14 @@ class PublishReport:
         return None if self.kpis is None else len(self.kpis.nulls)
 
 
-def publish_state(state_dir: Path, now_ts: float, snapshots: StateSnapshots) -> PublishReport:
-    """Write the four snapshot files and ``kpis_v7.json``; never raises on a failed write."""
+def publish_state(
+    state_dir: Path, now_ts: float, snapshots: StateSnapshots, *, run_mode: RunMode | None = None
+) -> PublishReport:
+    """Write the four snapshot files and ``kpis_v7.json``; never raises on a failed write.
+
+    ``run_mode`` is what produced the snapshots (``execution.run_mode``), written into
+    ``kpis_v7.json``; None publishes ``run_mode: null`` (reason ``missing``).
+    """
     results: list[WriteResult] = []
     skipped: list[str] = []
     for name, snapshot in (
@@ -76,7 +82,7 @@ def publish_state(state_dir: Path, now_ts: float, snapshots: StateSnapshots) -> 
             skipped.append(name)
             continue
         results.append(write_json(state_dir / name, snapshot))
-    kpis, kpi_result = _publish_kpis(state_dir / KPI_FILE, now_ts, snapshots)
+    kpis, kpi_result = _publish_kpis(state_dir / KPI_FILE, now_ts, snapshots, run_mode)
     results.append(kpi_result)
     for result in results:
         if not result.ok:
@@ -85,11 +91,12 @@ def publish_state(state_dir: Path, now_ts: float, snapshots: StateSnapshots) -> 
 
 
 def _publish_kpis(
-    path: Path, now_ts: float, snapshots: StateSnapshots
+    path: Path, now_ts: float, snapshots: StateSnapshots, run_mode: RunMode | None
 ) -> tuple[KpisV7 | None, WriteResult]:
     try:
         kpis = build_kpis_v7(
-            now_ts, snapshots.kpi_nav, snapshots.risk, snapshots.router, snapshots.expectancy
+            now_ts, snapshots.kpi_nav, snapshots.risk, snapshots.router, snapshots.expectancy,
+            run_mode=run_mode,
         )
     except Exception as exc:  # the loop must never die because of KPI publishing
         error = f"{path}: not written, KPIs could not be built: {type(exc).__name__}: {exc}"
