@@ -106,7 +106,7 @@ class Router(ContractModel):
     maker_fill_share_fill_count: Annotated[
         int | None,
         Field(
-            description="Fills (maker plus taker) behind maker_fill_share: the router's maker_count + taker_count summed over the symbols whose maker fill rate entered the mean. Null (with its reason in nulls) when maker_fill_share is null or came from a source without counts (a top-level ratio, the risk snapshot's router_stats), or when a contributing symbol has no usable counts: never estimated. Added in 7.1.0.",
+            description="Fills (maker plus taker) behind maker_fill_share: the router's maker_count + taker_count summed over the distinct symbols whose maker fill rate entered the mean. Null (with its reason in nulls) when maker_fill_share is null or came from a source without counts (a top-level ratio, the risk snapshot's router_stats), or when a contributing symbol has no usable counts: never estimated. Added in 7.1.0.",
             ge=0,
             le=9007199254740991,
         ),
@@ -120,7 +120,7 @@ class Router(ContractModel):
     avg_slippage_bps_fill_count: Annotated[
         int | None,
         Field(
-            description="Fills (maker plus taker) behind avg_slippage_bps: maker_count + taker_count summed over the symbols whose slippage entered the mean. Null (with its reason in nulls) when avg_slippage_bps is null or came from a source without counts (the router's global average, the risk snapshot's router_stats), or when a contributing symbol has no usable counts: never estimated. Added in 7.1.0.",
+            description="Fills (maker plus taker) behind avg_slippage_bps: maker_count + taker_count summed over the distinct symbols whose slippage entered the mean. Null (with its reason in nulls) when avg_slippage_bps is null or came from a source without counts (the router's global average, the risk snapshot's router_stats), or when a contributing symbol has no usable counts: never estimated. Added in 7.1.0.",
             ge=0,
             le=9007199254740991,
         ),
