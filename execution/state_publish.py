@@ -7,9 +7,10 @@ snapshot as it is, through the package's durable atomic writer) and ``kpis_v7.js
 
 The kpis_v7.json contract
 -------------------------
-``kpis_v7.json`` is the consolidated KPI file: ``schema_version``, ``ts``, ``nav``, ``risk``,
-``router``, ``performance`` and ``nulls``, every key always present, a KPI ``null`` when there is no
-clean source for it (``nulls`` then says why: ``missing``, ``invalid`` or ``out_of_range``). Its
+``kpis_v7.json`` is the consolidated KPI file: ``schema_version``, ``ts``, ``run_mode``, ``nav``,
+``risk``, ``router``, ``performance`` (the last two with the sample counts of 7.1.0) and ``nulls``,
+every key always present, a KPI ``null`` when there is no clean source for it (``nulls`` then
+says why: ``missing``, ``invalid`` or ``out_of_range``). Its
 JSON Schema (``schemas/kpis_v7.schema.json``, version 7.x) is the contract; ``kpi_contract.build``
 fills it from the NAV health, risk, router and expectancy snapshots, and the exact bytes are
 validated against the schema before they are written. Its consumers are the dashboard's KPI panels
