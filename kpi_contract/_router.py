@@ -19,7 +19,8 @@ count is never estimated: one contributing symbol without usable counts makes th
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 from kpi_contract._values import (
     INVALID,
@@ -142,11 +143,11 @@ def fill_count(router: object, symbols: Iterable[str | None]) -> Outcome:
     return sum_counts(_fills(stats, symbol) for symbol in dict.fromkeys(symbols))
 
 
-def _stats_by_symbol(raw: object) -> dict[str, object]:
+def _stats_by_symbol(raw: object) -> Mapping[Any, object]:
     """``symbol_stats`` as ``{SYM: stats}``: a mapping as is, a list by its entries' ``symbol``."""
     mapping = as_mapping(raw)
     if mapping is not None:
-        return {key: value for key, value in mapping.items() if isinstance(key, str)}
+        return mapping
     found: dict[str, object] = {}
     for stats in items_of(raw):
         symbol = dig(stats, "symbol")
@@ -155,14 +156,15 @@ def _stats_by_symbol(raw: object) -> dict[str, object]:
     return found
 
 
-def _fills(stats_by_symbol: dict[str, object], symbol: str | None) -> Outcome:
-    if symbol is None or stats_by_symbol.get(symbol) is None:
+def _fills(stats_by_symbol: Mapping[Any, object], symbol: str | None) -> Outcome:
+    stats = None if symbol is None else stats_by_symbol.get(symbol)
+    if stats is None:
         return MISSING
-    stats = stats_by_symbol[symbol]
-    if as_mapping(stats) is None:
+    counts = as_mapping(stats)
+    if counts is None:
         return INVALID
-    maker = parse_sample_count(dig(stats, "maker_count"))
-    taker = parse_sample_count(dig(stats, "taker_count"))
+    maker = parse_sample_count(counts.get("maker_count"))
+    taker = parse_sample_count(counts.get("taker_count"))
     if maker.ok and taker.ok:
         return found(maker.value + taker.value)
     return _pair_failure(maker, taker)

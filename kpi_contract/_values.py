@@ -324,6 +324,8 @@ def parse_sample_count(raw: object) -> Outcome:
     """A count of observations as an int: a number (the SPEC 5 rule, numeric strings included)
     that is whole and in ``[0, MAX_COUNT]``. Negative or above the maximum: ``out_of_range``;
     a fraction (``40.5``): ``invalid``, since no count of fills, orders or trades has one."""
+    if type(raw) is int and 0 <= raw <= MAX_COUNT:  # the common case, checked first
+        return Outcome(raw)
     number = parse_number(raw)
     if not number.ok:
         return number
