@@ -32,6 +32,7 @@ from execution._directories import BoundDirectory, DirectoryLockedError
 from execution._signals import StopSignal
 from execution.remote_mirror import add_remote_options, remote_from_args
 from execution.replay import ReplaySource
+from execution.run_mode import run_mode_for
 from execution.simulation import SimStateError, Simulation
 from execution.snapshots import StateSnapshots
 from execution.state_files import add_directory_options, add_interval_option
@@ -222,6 +223,8 @@ def _loop(
     notes: list[str],
 ) -> int:
     state, mirror, source = held
+    run_mode = run_mode_for(os.environ, replay=args.replay is not None)
+    notes.append(f"run mode {run_mode}")
     startup = mirror.sync_once()
     notes.append(f"mirror {startup.summary()}")
     say(f"executor_live: startup-sync: {'; '.join(notes)}")
@@ -230,7 +233,9 @@ def _loop(
     while not stop.requested and (args.loops is None or loop < args.loops):
         loop += 1
         now_ts = time.time()
-        report = publish_state(args.state_dir, now_ts, source.next(now_ts), dir_fd=state.fd)
+        report = publish_state(
+            args.state_dir, now_ts, source.next(now_ts), dir_fd=state.fd, run_mode=run_mode
+        )
         failures = len(report.failures)
         checkpoint_error = source.checkpoint(args.state_dir, state.fd)
         if checkpoint_error is not None:

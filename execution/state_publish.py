@@ -7,9 +7,10 @@ snapshot as it is, through the package's durable atomic writer) and ``kpis_v7.js
 
 The kpis_v7.json contract
 -------------------------
-``kpis_v7.json`` is the consolidated KPI file: ``schema_version``, ``ts``, ``nav``, ``risk``,
-``router``, ``performance`` and ``nulls``, every key always present, a KPI ``null`` when there is no
-clean source for it (``nulls`` then says why: ``missing``, ``invalid`` or ``out_of_range``). Its
+``kpis_v7.json`` is the consolidated KPI file: ``schema_version``, ``ts``, ``run_mode``, ``nav``,
+``risk``, ``router``, ``performance`` (the last two with the sample counts of 7.1.0) and ``nulls``,
+every key always present, a KPI ``null`` when there is no clean source for it (``nulls`` then
+says why: ``missing``, ``invalid`` or ``out_of_range``). Its
 JSON Schema (``schemas/kpis_v7.schema.json``, version 7.x) is the contract; ``kpi_contract.build``
 fills it from the NAV health, risk, router and expectancy snapshots, and the exact bytes are
 validated against the schema before they are written. Its consumers are the dashboard's KPI panels
@@ -30,7 +31,7 @@ from pathlib import Path
 
 from execution.snapshots import StateSnapshots
 from execution.state_files import KPI_FILE, NAV_FILE, POSITIONS_FILE, RISK_FILE, ROUTER_FILE
-from kpi_contract.build import build_kpis_v7
+from kpi_contract.build import RunMode, build_kpis_v7
 from kpi_contract.models import KpisV7
 from kpi_contract.publish import publish_kpis
 from kpi_contract.writer import WriteResult, write_json
@@ -63,13 +64,20 @@ class PublishReport:
 
 
 def publish_state(
-    state_dir: Path, now_ts: float, snapshots: StateSnapshots, *, dir_fd: int | None = None
+    state_dir: Path,
+    now_ts: float,
+    snapshots: StateSnapshots,
+    *,
+    dir_fd: int | None = None,
+    run_mode: RunMode | None = None,
 ) -> PublishReport:
     """Write the four snapshot files and ``kpis_v7.json``; never raises on a failed write.
 
     ``dir_fd``: the state directory held open by the executor; every write goes relative to it
     (``state_dir`` then only names the files in messages). A state file that is a symbolic link
     is not written through (a failed, counted result says so; see ``writer.write_atomic``).
+    ``run_mode`` is what produced the snapshots (``execution.run_mode``), written into
+    ``kpis_v7.json``; None publishes ``run_mode: null`` (reason ``missing``).
     """
     results: list[WriteResult] = []
     skipped: list[str] = []
@@ -83,7 +91,7 @@ def publish_state(
             skipped.append(name)
             continue
         results.append(write_json(state_dir / name, snapshot, dir_fd=dir_fd))
-    kpis, kpi_result = _publish_kpis(state_dir / KPI_FILE, now_ts, snapshots, dir_fd)
+    kpis, kpi_result = _publish_kpis(state_dir / KPI_FILE, now_ts, snapshots, dir_fd, run_mode)
     results.append(kpi_result)
     for result in results:
         if not result.ok:
@@ -92,11 +100,16 @@ def publish_state(
 
 
 def _publish_kpis(
-    path: Path, now_ts: float, snapshots: StateSnapshots, dir_fd: int | None
+    path: Path,
+    now_ts: float,
+    snapshots: StateSnapshots,
+    dir_fd: int | None,
+    run_mode: RunMode | None,
 ) -> tuple[KpisV7 | None, WriteResult]:
     try:
         kpis = build_kpis_v7(
-            now_ts, snapshots.kpi_nav, snapshots.risk, snapshots.router, snapshots.expectancy
+            now_ts, snapshots.kpi_nav, snapshots.risk, snapshots.router, snapshots.expectancy,
+            run_mode=run_mode,
         )
     except Exception as exc:  # the loop must never die because of KPI publishing
         error = f"{path}: not written, KPIs could not be built: {type(exc).__name__}: {exc}"

@@ -7,12 +7,20 @@ there). An entry value that is null, invalid or out of range is skipped, never c
 one silent symbol cannot drag a mean down.
 
 The router's own data always comes before the risk snapshot's copy in ``router_stats``.
+
+Sample counts (schema 7.1.0, issue 9) describe exactly the observations behind the published
+value. A mean over entries counts the fills (``maker_count + taker_count`` in ``symbol_stats``) of
+the distinct symbols whose entry entered the mean; the reject rate from ``symbol_stats`` counts the
+``order_count`` of the symbols whose pair entered it. A value taken from a source that carries no
+count (a top-level ratio, ``global``, ``risk.router_stats``) has a null count (``missing``), and a
+count is never estimated: one contributing symbol without usable counts makes the total null.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 from kpi_contract._values import (
     INVALID,
@@ -20,6 +28,7 @@ from kpi_contract._values import (
     OUT_OF_RANGE,
     Outcome,
     Reason,
+    Sampled,
     as_mapping,
     clamp,
     dig,
@@ -33,6 +42,8 @@ from kpi_contract._values import (
     parse_fraction,
     parse_non_negative,
     parse_number,
+    parse_sample_count,
+    sum_counts,
     valid_values,
 )
 
@@ -52,40 +63,120 @@ ENTRY_SOURCES = (("per_symbol",), ("symbols",), ("router_health", "per_symbol"))
 TOP_LEVEL_MAKER_KEYS = ("maker_ratio", "maker_fill_rate")
 
 
+#: Per-entry aliases, resolved per entry (docs/builder-decisions.md).
+MAKER_RATE_KEYS = ("maker_fill_rate", "maker_fill_ratio")
+SLIPPAGE_KEYS = ("slippage_p50", "slip_q50", "avg_slippage_bps")
+
+
 def router_entries(router: object) -> list[object]:
     """The per-symbol entries of the first of ``ENTRY_SOURCES`` that has any."""
+    return [entry for _symbol, entry in keyed_router_entries(router)]
+
+
+def keyed_router_entries(router: object) -> list[tuple[str | None, object]]:
+    """``router_entries`` with each entry's symbol: its own ``symbol`` string, else its key in a
+    ``{SYM: entry}`` mapping, else None (an entry that cannot be matched to its counts)."""
     for path in ENTRY_SOURCES:
-        entries = items_of(dig(router, *path))
+        raw = dig(router, *path)
+        entries = items_of(raw)
         if entries:
-            return entries
+            mapping = as_mapping(raw)
+            keys: list[object] = list(mapping) if mapping is not None else [None] * len(entries)
+            return [(_symbol_of(entry, key), entry) for key, entry in zip(keys, entries,
+                                                                          strict=True)]
     return []
 
 
-def maker_fill_share(router: object, risk: object) -> Outcome:
+def _symbol_of(entry: object, key: object) -> str | None:
+    own = dig(entry, "symbol")
+    if isinstance(own, str) and own:
+        return own
+    return key if isinstance(key, str) and key else None
+
+
+def maker_fill_share(router: object, risk: object) -> Sampled:
     """Mean per-entry maker fill fraction, else a top-level ``maker_ratio`` / ``maker_fill_rate``,
-    else ``risk.router_stats.maker_fill_ratio``."""
-    per_entry = (
-        first_valid(entry, ("maker_fill_rate", "maker_fill_ratio"), parse_fraction)
-        for entry in router_entries(router)
-    )
-    return first_ok((
-        mean_of(per_entry, 0.0, 1.0),
+    else ``risk.router_stats.maker_fill_ratio``; with the fills behind the mean."""
+    entries = keyed_router_entries(router)
+    rates = [first_valid(entry, MAKER_RATE_KEYS, parse_fraction) for _, entry in entries]
+    mean = mean_of(rates, 0.0, 1.0)
+    if mean.ok:
+        return Sampled(mean, fill_count(router, _contributors(entries, rates)))
+    value = first_ok((
+        mean,
         first_valid(router, TOP_LEVEL_MAKER_KEYS, parse_fraction),
         parse_fraction(dig(risk, "router_stats", "maker_fill_ratio")),
     ))
+    return Sampled(value, MISSING)
 
 
-def avg_slippage_bps(router: object, risk: object) -> Outcome:
-    """Mean per-entry slippage (bps), else ``global.avg_slippage_bps``, else the risk fallback."""
-    per_entry = (
-        first_valid(entry, ("slippage_p50", "slip_q50", "avg_slippage_bps"), parse_number)
-        for entry in router_entries(router)
-    )
-    return first_ok((
-        mean_of(per_entry),
+def avg_slippage_bps(router: object, risk: object) -> Sampled:
+    """Mean per-entry slippage (bps), else ``global.avg_slippage_bps``, else the risk fallback;
+    with the fills behind the mean."""
+    entries = keyed_router_entries(router)
+    slippages = [first_valid(entry, SLIPPAGE_KEYS, parse_number) for _, entry in entries]
+    mean = mean_of(slippages)
+    if mean.ok:
+        return Sampled(mean, fill_count(router, _contributors(entries, slippages)))
+    value = first_ok((
+        mean,
         parse_number(dig(router, "global", "avg_slippage_bps")),
         parse_number(dig(risk, "router_stats", "slip_q50")),
     ))
+    return Sampled(value, MISSING)
+
+
+def _contributors(entries: list[tuple[str | None, object]], values: list[Outcome]
+                  ) -> list[str | None]:
+    """The symbols of the entries whose value entered a mean."""
+    return [symbol for (symbol, _), value in zip(entries, values, strict=True) if value.ok]
+
+
+def fill_count(router: object, symbols: Iterable[str | None]) -> Outcome:
+    """Fills of the distinct ``symbols``: ``maker_count + taker_count`` from ``symbol_stats``.
+
+    A symbol listed twice among the entries is counted once (its fills are one sample). A symbol
+    that is None (an entry without one), absent from ``symbol_stats`` or without usable counts
+    makes the total null: a partial sum would understate the sample.
+    """
+    stats = _stats_by_symbol(dig(router, "symbol_stats"))
+    return sum_counts(_fills(stats, symbol) for symbol in dict.fromkeys(symbols))
+
+
+def _stats_by_symbol(raw: object) -> Mapping[Any, object]:
+    """``symbol_stats`` as ``{SYM: stats}``: a mapping as is, a list by its entries' ``symbol``."""
+    mapping = as_mapping(raw)
+    if mapping is not None:
+        return mapping
+    found: dict[str, object] = {}
+    for stats in items_of(raw):
+        symbol = dig(stats, "symbol")
+        if isinstance(symbol, str):
+            found.setdefault(symbol, stats)
+    return found
+
+
+def _fills(stats_by_symbol: Mapping[Any, object], symbol: str | None) -> Outcome:
+    stats = None if symbol is None else stats_by_symbol.get(symbol)
+    if stats is None:
+        return MISSING
+    counts = as_mapping(stats)
+    if counts is None:
+        return INVALID
+    maker = parse_sample_count(counts.get("maker_count"))
+    taker = parse_sample_count(counts.get("taker_count"))
+    if maker.ok and taker.ok:
+        return found(maker.value + taker.value)
+    return _pair_failure(maker, taker)
+
+
+def _pair_failure(first: Outcome, second: Outcome) -> Outcome:
+    """Why a pair of counts is unusable: both absent is ``missing``; otherwise the first
+    present failure, and one count without the other is ``invalid``."""
+    if first.reason is Reason.MISSING and second.reason is Reason.MISSING:
+        return MISSING
+    failures = (o.reason for o in (first, second) if o.reason not in (None, Reason.MISSING))
+    return Outcome(reason=next(failures, Reason.INVALID))
 
 
 def policy_quality(router: object, risk: object) -> Outcome:
@@ -186,24 +277,32 @@ def _majority(flags: Iterable[Outcome]) -> Outcome:
     return found(on * 2 >= len(values))
 
 
-def reject_rate(router: object) -> Outcome:
-    """Rejected over total orders: a top-level rate, else summed ``symbol_stats`` counts."""
-    return first_ok((
-        first_valid(router, ("reject_rate", "reject_ratio"), parse_fraction),
-        _reject_rate_from_counts(dig(router, "symbol_stats")),
-    ))
+def reject_rate(router: object) -> Sampled:
+    """Rejected over total orders: a top-level rate (no count), else summed ``symbol_stats``
+    counts, with the orders they summed."""
+    top_level = first_valid(router, ("reject_rate", "reject_ratio"), parse_fraction)
+    if top_level.ok:
+        return Sampled(top_level, MISSING)
+    from_counts, orders = _reject_rate_from_counts(dig(router, "symbol_stats"))
+    value = first_ok((top_level, from_counts))
+    return Sampled(value, orders if value.ok else MISSING)
 
 
-def _reject_rate_from_counts(raw_stats: object) -> Outcome:
-    pairs, reason = valid_values(_reject_pair(stats) for stats in items_of(raw_stats))
+def _reject_rate_from_counts(raw_stats: object) -> tuple[Outcome, Outcome]:
+    """The rate over the symbols with a valid pair, and their summed ``order_count``."""
+    stats = items_of(raw_stats)
+    outcomes = [_reject_pair(entry) for entry in stats]
+    pairs, reason = valid_values(outcomes)
+    used = [entry for entry, outcome in zip(stats, outcomes, strict=True) if outcome.ok]
     try:
         rejects = math.fsum(r for r, _ in pairs)
         orders = math.fsum(o for _, o in pairs)
     except OverflowError:
-        return INVALID
+        return INVALID, MISSING
     if orders <= 0:
-        return Outcome(reason=reason)
-    return found(clamp(rejects / orders, 0.0, 1.0))
+        return Outcome(reason=reason), MISSING
+    order_count = sum_counts(parse_sample_count(dig(entry, "order_count")) for entry in used)
+    return found(clamp(rejects / orders, 0.0, 1.0)), order_count
 
 
 def _reject_pair(stats: object) -> Outcome:
@@ -214,8 +313,5 @@ def _reject_pair(stats: object) -> Outcome:
         if rejects.value > orders.value:
             return OUT_OF_RANGE
         return found((rejects.value, orders.value))
-    if rejects.reason is Reason.MISSING and orders.reason is Reason.MISSING:
-        return MISSING
-    failures = (o.reason for o in (rejects, orders) if o.reason not in (None, Reason.MISSING))
     # One count without the other is as unusable as a broken count.
-    return Outcome(reason=next(failures, Reason.INVALID))
+    return _pair_failure(rejects, orders)

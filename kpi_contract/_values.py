@@ -44,6 +44,18 @@ class Outcome(NamedTuple):
         return self.reason is None
 
 
+class Sampled(NamedTuple):
+    """A ratio or mean and the count of observations behind it (issue 9, schema 7.1.0).
+
+    ``sample_count`` holds an int only when ``value`` does and its source says how many observations
+    produced it; otherwise it is null with its reason (``missing`` when there is no value or the
+    source carries no count). A count is read from the source, never derived from the ratio.
+    """
+
+    value: Outcome
+    sample_count: Outcome
+
+
 MISSING = Outcome(reason=Reason.MISSING)
 INVALID = Outcome(reason=Reason.INVALID)
 OUT_OF_RANGE = Outcome(reason=Reason.OUT_OF_RANGE)
@@ -301,3 +313,50 @@ def mean_of(
     mean = math.fsum(v / count for v in values)
     return found(clamp(mean, low, high)) if math.isfinite(mean) else INVALID
 
+
+
+#: The largest sample count written: 2**53 - 1, the largest integer every JSON consumer reads
+#: exactly (JavaScript's ``Number.MAX_SAFE_INTEGER``); the schema's ``maximum`` for every count.
+MAX_COUNT = 9_007_199_254_740_991
+
+
+def parse_sample_count(raw: object) -> Outcome:
+    """A count of observations as an int: a number (the SPEC 5 rule, numeric strings included)
+    that is whole and in ``[0, MAX_COUNT]``. Negative or above the maximum: ``out_of_range``;
+    a fraction (``40.5``): ``invalid``, since no count of fills, orders or trades has one."""
+    if type(raw) is int and 0 <= raw <= MAX_COUNT:  # the common case, checked first
+        return Outcome(raw)
+    number = parse_number(raw)
+    if not number.ok:
+        return number
+    value: float = number.value
+    if value < 0:
+        return OUT_OF_RANGE
+    if not value.is_integer():
+        return INVALID
+    if value > MAX_COUNT:
+        return OUT_OF_RANGE
+    return found(int(value))
+
+
+def sum_counts(counts: Iterable[Outcome]) -> Outcome:
+    """The total of counts that all hold values; a partial sum is never a count.
+
+    One unusable count makes the total null: the first ``invalid`` / ``out_of_range`` reason
+    among them, else ``missing``. No counts at all is ``missing``. A total above ``MAX_COUNT``
+    is ``out_of_range``.
+    """
+    total = 0
+    seen = False
+    reason: Reason | None = None
+    for count in counts:
+        seen = True
+        if count.ok:
+            total += count.value
+        elif reason in (None, Reason.MISSING):
+            reason = count.reason
+    if reason is not None:
+        return Outcome(reason=reason)
+    if not seen:
+        return MISSING
+    return found(total) if total <= MAX_COUNT else OUT_OF_RANGE

@@ -2,20 +2,41 @@
 
 The builder is pure: it reads only its arguments (never the clock, the environment, files or the
 network), never mutates them, and never raises on snapshot content. Anything it cannot read
-cleanly becomes a null KPI with its reason in ``nulls``. The one input it may reject is
-``now_ts``: a timestamp that is not a finite number is the caller's bug, not bad data.
+cleanly becomes a null KPI with its reason in ``nulls``. The inputs it may reject are the caller's
+own arguments, not snapshot content: a ``now_ts`` that is not a finite number, and a ``run_mode``
+outside the schema's vocabulary.
+
+Schema 7.1.0 (issue 9) adds ``run_mode`` and a sample count beside each ratio or mean; the 7.1.0
+builder always writes them (null with a reason when there is no clean source). ``run_mode`` is
+whatever the caller passes: it is never read from the snapshots or guessed, so without the
+argument it is null (``missing``), and only an explicit ``run_mode="live"`` makes a payload live.
 """
 
 from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from kpi_contract import _nav, _performance, _risk, _router
-from kpi_contract._values import Outcome
+from kpi_contract._values import MISSING, Outcome, found
 from kpi_contract.models import KpisV7
 from kpi_contract.schema import SCHEMA_VERSION
+
+RunMode = Literal["live", "testnet", "dry_run", "replay"]
+"""What produced a payload (``run_mode``, schema 7.1.0): the caller says it, the builder never
+guesses it."""
+
+RUN_MODES: tuple[RunMode, ...] = ("live", "testnet", "dry_run", "replay")
+
+#: Each ratio or mean -> the sample count published beside it (schema 7.1.0). A count's name is
+#: its KPI's name plus the sources' term for what it counts (fills, orders, trades).
+SAMPLE_COUNTS = {
+    "router.maker_fill_share": "router.maker_fill_share_fill_count",
+    "router.avg_slippage_bps": "router.avg_slippage_bps_fill_count",
+    "router.reject_rate": "router.reject_rate_order_count",
+    "performance.expectancy": "performance.expectancy_trade_count",
+}
 
 
 def build_kpis_v7(
@@ -24,23 +45,38 @@ def build_kpis_v7(
     risk_snapshot: object,
     router_state: object,
     expectancy_state: object = None,
+    *,
+    run_mode: RunMode | None = None,
 ) -> KpisV7:
     """Build the kpis_v7 payload for ``now_ts`` (epoch seconds, UTC) from the four snapshots.
 
     Each snapshot may be None, a dict of one of the executor's live shapes, or anything else
-    (treated as missing).
+    (treated as missing). ``run_mode`` (keyword only) is what produced the snapshots, one of
+    ``RUN_MODES``; None (the default) publishes ``run_mode: null`` with reason ``missing``.
+    TypeError / ValueError for a ``now_ts`` that is not a finite epoch time and for a
+    ``run_mode`` that is not one of ``RUN_MODES`` or None (the caller's bugs, like ``now_ts``).
     """
     built_at = _timestamp(now_ts)
+    mode = _run_mode(run_mode)
+    maker_share = _router.maker_fill_share(router_state, risk_snapshot)
+    slippage = _router.avg_slippage_bps(router_state, risk_snapshot)
+    rejects = _router.reject_rate(router_state)
+    expectancy = _performance.expectancy(expectancy_state)
     leaves: dict[str, Outcome] = {
+        "run_mode": mode,
         **_nav.nav_kpis(nav_snapshot, float(now_ts)),
         "risk.atr_regime": _risk.atr_regime(risk_snapshot),
         "risk.fee_pnl_ratio": _risk.fee_pnl_ratio(risk_snapshot),
         "router.policy_quality": _router.policy_quality(router_state, risk_snapshot),
         "router.maker_first": _router.maker_first(router_state),
-        "router.maker_fill_share": _router.maker_fill_share(router_state, risk_snapshot),
-        "router.avg_slippage_bps": _router.avg_slippage_bps(router_state, risk_snapshot),
-        "router.reject_rate": _router.reject_rate(router_state),
-        "performance.expectancy": _performance.expectancy(expectancy_state),
+        "router.maker_fill_share": maker_share.value,
+        "router.maker_fill_share_fill_count": maker_share.sample_count,
+        "router.avg_slippage_bps": slippage.value,
+        "router.avg_slippage_bps_fill_count": slippage.sample_count,
+        "router.reject_rate": rejects.value,
+        "router.reject_rate_order_count": rejects.sample_count,
+        "performance.expectancy": expectancy.value,
+        "performance.expectancy_trade_count": expectancy.sample_count,
         "performance.sharpe_state": _performance.sharpe_state(risk_snapshot),
     }
     dd_state = _risk.dd_state(risk_snapshot)
@@ -61,6 +97,7 @@ def build_kpis_v7(
     document = {
         "schema_version": SCHEMA_VERSION,
         "ts": built_at,
+        "run_mode": value("run_mode"),
         "nav": {
             "nav_total": value("nav.nav_total"),
             "nav_age_s": value("nav.nav_age_s"),
@@ -75,11 +112,15 @@ def build_kpis_v7(
             "policy_quality": value("router.policy_quality"),
             "maker_first": value("router.maker_first"),
             "maker_fill_share": value("router.maker_fill_share"),
+            "maker_fill_share_fill_count": value("router.maker_fill_share_fill_count"),
             "avg_slippage_bps": value("router.avg_slippage_bps"),
+            "avg_slippage_bps_fill_count": value("router.avg_slippage_bps_fill_count"),
             "reject_rate": value("router.reject_rate"),
+            "reject_rate_order_count": value("router.reject_rate_order_count"),
         },
         "performance": {
             "expectancy": value("performance.expectancy"),
+            "expectancy_trade_count": value("performance.expectancy_trade_count"),
             "sharpe_state": value("performance.sharpe_state"),
         },
         "nulls": _null_reasons(leaves),
@@ -99,6 +140,21 @@ def _null_reasons(leaves: dict[str, Outcome]) -> dict[str, str]:
     return {path: reasons[path] for path in NULL_PATH_ORDER if path in reasons}
 
 
+def _run_mode(run_mode: object) -> Outcome:
+    """The caller's ``run_mode``: None is ``missing`` (never guessed); anything outside
+    ``RUN_MODES`` is the caller's bug: TypeError for a non-string, ValueError for another string
+    (exact spelling, no case folding: the executor passes a constant)."""
+    if run_mode is None:
+        return MISSING
+    allowed = ", ".join(repr(m) for m in RUN_MODES)
+    if not isinstance(run_mode, str):
+        raise TypeError(f"run_mode must be one of {allowed} or None, got "
+                        f"{type(run_mode).__name__}")
+    if run_mode not in RUN_MODES:
+        raise ValueError(f"run_mode must be one of {allowed} or None, got {run_mode!r}")
+    return found(str(run_mode))
+
+
 def _timestamp(now_ts: float) -> datetime:
     """``now_ts`` as an aware UTC datetime; TypeError / ValueError for a caller bug."""
     if isinstance(now_ts, bool) or not isinstance(now_ts, int | float):
@@ -112,6 +168,7 @@ def _timestamp(now_ts: float) -> datetime:
 
 
 NULL_PATH_ORDER = (
+    "run_mode",
     "nav.nav_total",
     "nav.nav_age_s",
     "nav.sources_ok",
@@ -123,8 +180,12 @@ NULL_PATH_ORDER = (
     "router.policy_quality",
     "router.maker_first",
     "router.maker_fill_share",
+    "router.maker_fill_share_fill_count",
     "router.avg_slippage_bps",
+    "router.avg_slippage_bps_fill_count",
     "router.reject_rate",
+    "router.reject_rate_order_count",
     "performance.expectancy",
+    "performance.expectancy_trade_count",
     "performance.sharpe_state",
 )

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from kpi_contract import jsonio
-from kpi_contract.build import build_kpis_v7
+from kpi_contract.build import RUN_MODES, build_kpis_v7
 from kpi_contract.console import OneLineArgumentParser, say, setup, silence_stdout, warn
 from kpi_contract.dashboard.command import register as register_dashboard
 from kpi_contract.errors import KpiContractError, StateFileError, Violation
@@ -86,12 +86,18 @@ def _cmd_build(args: argparse.Namespace) -> int:
         _apply_non_finite_fields(fixture)
         now_ts = fixture["now_ts"] if args.now is None else args.now
         inputs = [fixture.get(key) for key in ("nav", "risk", "router", "expectancy")]
+        run_mode = fixture.get("run_mode") if args.run_mode is None else args.run_mode
+        if run_mode is not None and run_mode not in RUN_MODES:
+            warn(f"{args.fixture}::$.run_mode: must be one of {', '.join(RUN_MODES)} or null, "
+                 f"got {json.dumps(run_mode)[:40]}")
+            return EXIT_USAGE
     else:
         now_ts = time.time() if args.now is None else args.now
         inputs = [None if f is None else jsonio.load(f)
                   for f in (args.nav, args.risk, args.router, args.expectancy)]
+        run_mode = args.run_mode
     try:
-        kpis = build_kpis_v7(now_ts, *inputs)
+        kpis = build_kpis_v7(now_ts, *inputs, run_mode=run_mode)
     except (TypeError, ValueError) as exc:
         where = f"{args.fixture}::$.now_ts" if args.now is None else "kpi-contract build: --now"
         warn(f"{where}: {exc}")
@@ -152,6 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--expectancy", metavar="FILE", help="expectancy_v6.json")
     build.add_argument("--now", type=float, metavar="EPOCH_S",
                        help="build time (default: the fixture's now_ts, else the current time)")
+    build.add_argument("--run-mode", choices=RUN_MODES,
+                       help="what produced the snapshots (default: the fixture's run_mode, else "
+                       "none: run_mode is null, reason missing)")
     build.add_argument("--out", metavar="FILE", help="publish to FILE (validated atomic write) "
                        "instead of printing to stdout")
     build.set_defaults(func=_cmd_build)

@@ -75,7 +75,7 @@ class Risk(ContractModel):
     fee_pnl_ratio: Annotated[
         StrictFloat | None,
         Field(
-            description="Fees divided by abs(realised PnL), >= 0; above 1 is legitimate (fees exceed PnL).",
+            description="Fees divided by abs(realised PnL), >= 0; above 1 is legitimate (fees exceed PnL). No sample count is published beside it: the risk snapshot's fee_pnl block carries none.",
             ge=0.0,
         ),
     ]
@@ -103,16 +103,40 @@ class Router(ContractModel):
         StrictFloat | None,
         Field(description="Fraction of fills done as maker (0..1).", ge=0.0, le=1.0),
     ]
+    maker_fill_share_fill_count: Annotated[
+        int | None,
+        Field(
+            description="Fills (maker plus taker) behind maker_fill_share: the router's maker_count + taker_count summed over the distinct symbols whose maker fill rate entered the mean. Null (with its reason in nulls) when maker_fill_share is null or came from a source without counts (a top-level ratio, the risk snapshot's router_stats), or when a contributing symbol has no usable counts: never estimated. Added in 7.1.0.",
+            ge=0,
+            le=9007199254740991,
+        ),
+    ] = None
     avg_slippage_bps: Annotated[
         StrictFloat | None,
         Field(
             description="Average slippage in basis points; may be negative (price improvement)."
         ),
     ]
+    avg_slippage_bps_fill_count: Annotated[
+        int | None,
+        Field(
+            description="Fills (maker plus taker) behind avg_slippage_bps: maker_count + taker_count summed over the distinct symbols whose slippage entered the mean. Null (with its reason in nulls) when avg_slippage_bps is null or came from a source without counts (the router's global average, the risk snapshot's router_stats), or when a contributing symbol has no usable counts: never estimated. Added in 7.1.0.",
+            ge=0,
+            le=9007199254740991,
+        ),
+    ] = None
     reject_rate: Annotated[
         StrictFloat | None,
         Field(description="Rejected orders divided by orders (0..1).", ge=0.0, le=1.0),
     ]
+    reject_rate_order_count: Annotated[
+        int | None,
+        Field(
+            description="Orders behind reject_rate: the order_count summed over the symbols whose reject and order counts entered the rate. Null (with its reason in nulls) when reject_rate is null or came from a top-level rate, which carries no count: never estimated. Added in 7.1.0.",
+            ge=0,
+            le=9007199254740991,
+        ),
+    ] = None
 
 
 class Performance(ContractModel):
@@ -127,6 +151,14 @@ class Performance(ContractModel):
             description="Expected PnL per trade in USD (count-weighted over mature symbols)."
         ),
     ]
+    expectancy_trade_count: Annotated[
+        int | None,
+        Field(
+            description="Trades behind expectancy: the sum of the count weights the mean used (mature, non-prior symbols). Null (with its reason in nulls) when expectancy is null or came from a top-level value, which carries no count: never estimated. Added in 7.1.0.",
+            ge=0,
+            le=9007199254740991,
+        ),
+    ] = None
     sharpe_state: Annotated[
         Literal["strong", "neutral", "poor", "unknown"] | None,
         Field(description="Sharpe ratio state label."),
@@ -134,7 +166,7 @@ class Performance(ContractModel):
 
 
 class KpisV7(ContractModel):
-    """Consolidated KPI state of the crypto-futures executor (logs/state/kpis_v7.json), version 7.0.0. Every key is always present; a KPI is null when there is no clean source for it, and then `nulls` says why. Units are in each field's description and in its x-unit keyword."""
+    """Consolidated KPI state of the crypto-futures executor (logs/state/kpis_v7.json), version 7.1.0. Every key is always present in a payload written by this version; a KPI is null when there is no clean source for it, and then `nulls` says why. Units are in each field's description and in its x-unit keyword. Added in 7.1.0 (optional, so 7.0.0 payloads stay valid; a reader reads them as null when absent): `run_mode` and a sample count beside each ratio or mean (`*_fill_count`, `*_order_count`, `*_trade_count`)."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -152,13 +184,19 @@ class KpisV7(ContractModel):
             description="When the payload was built, RFC 3339 date-time in UTC (from the caller's now_ts)."
         ),
     ]
+    run_mode: Annotated[
+        Literal["live", "testnet", "dry_run", "replay"] | None,
+        Field(
+            description="What produced this payload, as its caller (the executor) declared it: live (real orders on the production exchange), testnet (real orders on the exchange's test network), dry_run (simulated orders, nothing sent to an exchange) or replay (recorded snapshots published again). Null, with `missing` in `nulls`, when the caller did not say: it is never guessed, and only an explicit caller argument makes a payload live. Added in 7.1.0."
+        ),
+    ] = None
     nav: Nav
     risk: Risk
     router: Router
     performance: Performance
     nulls: Annotated[
-        dict[Literal["nav.nav_total", "nav.nav_age_s", "nav.sources_ok", "risk.dd_state", "risk.dd_state.state", "risk.dd_state.drawdown_frac", "risk.atr_regime", "risk.fee_pnl_ratio", "router.policy_quality", "router.maker_first", "router.maker_fill_share", "router.avg_slippage_bps", "router.reject_rate", "performance.expectancy", "performance.sharpe_state"], Literal["missing", "invalid", "out_of_range"]],
+        dict[Literal["run_mode", "nav.nav_total", "nav.nav_age_s", "nav.sources_ok", "risk.dd_state", "risk.dd_state.state", "risk.dd_state.drawdown_frac", "risk.atr_regime", "risk.fee_pnl_ratio", "router.policy_quality", "router.maker_first", "router.maker_fill_share", "router.maker_fill_share_fill_count", "router.avg_slippage_bps", "router.avg_slippage_bps_fill_count", "router.reject_rate", "router.reject_rate_order_count", "performance.expectancy", "performance.expectancy_trade_count", "performance.sharpe_state"], Literal["missing", "invalid", "out_of_range"]],
         Field(
-            description="For every KPI leaf that is null, its dotted path mapped to the reason. A non-null KPI never appears here; when risk.dd_state itself is null only risk.dd_state is listed, not its children."
+            description="For every nullable leaf that is null (each KPI, each sample count, and run_mode), its dotted path mapped to the reason. A non-null leaf never appears here; when risk.dd_state itself is null only risk.dd_state is listed, not its children. The keys added in 7.1.0 appear only in 7.1.0 payloads."
         ),
     ]

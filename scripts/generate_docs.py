@@ -47,7 +47,10 @@ def render(document: dict[str, Any]) -> str:
         "",
         "## Reading it",
         "",
-        "- Every field below is always present in a file written by this version (`required`).",
+        "- Every field below is present in every file written by this version. `required` "
+        "says whether a reader can count on it in every 7.x file: `yes` fields are in every "
+        "file since 7.0.0; `no` fields were added by a minor release (the description says "
+        "which), so files written by earlier 7.x versions lack them: read them as `null` then.",
         "- A nullable field is `null` when there was no clean source for it; `nulls` then maps its "
         "dotted path to the reason (`missing`, `invalid` or `out_of_range`).",
         "- Readers should ignore fields they do not know and read an absent optional field as "

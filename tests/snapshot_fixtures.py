@@ -1,6 +1,7 @@
 """Loading the executor snapshot fixtures (format: tests/fixtures/snapshots/README.md).
 
-The files are copies of ../shared/fixtures/snapshots so the suite runs from a clone alone.
+The files are copies of ../shared/fixtures/snapshots so the suite runs from a clone alone, with
+the 7.1.0 additions (``run_mode``, ``expected_7_1``) made here.
 """
 
 from __future__ import annotations
@@ -38,3 +39,8 @@ def builder_args(fixture: dict[str, Any]) -> tuple[Any, ...]:
     """The positional arguments of build_kpis_v7 for a fixture."""
     return (fixture["now_ts"], fixture["nav"], fixture["risk"], fixture["router"],
             fixture["expectancy"])
+
+
+def builder_kwargs(fixture: dict[str, Any]) -> dict[str, Any]:
+    """The keyword arguments of build_kpis_v7 for a fixture (7.1.0: ``run_mode`` when given)."""
+    return {"run_mode": fixture.get("run_mode")}

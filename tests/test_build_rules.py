@@ -373,14 +373,19 @@ def test_sharpe_state_top_level_else_unanimous_symbols(risk: Any, expected: Any)
 
 @pytest.mark.parametrize("junk", [None, "nav", 42, [1, 2], {"unrelated": True}, object()])
 def test_junk_snapshots_give_all_null_payload_with_reasons(junk: object) -> None:
-    """Any non-dict (or empty) input degrades to nulls with reasons; every key is present."""
+    """Any non-dict (or empty) input degrades to nulls with reasons; every key is present
+    (7.1.0: run_mode and the sample counts too)."""
     doc = build(junk, junk, junk, junk)
     assert doc["risk"]["dd_state"] is None
     assert set(doc["nulls"]) == {
+        "run_mode",
         "nav.nav_total", "nav.nav_age_s", "nav.sources_ok", "risk.dd_state", "risk.atr_regime",
         "risk.fee_pnl_ratio", "router.policy_quality", "router.maker_first",
-        "router.maker_fill_share", "router.avg_slippage_bps", "router.reject_rate",
-        "performance.expectancy", "performance.sharpe_state",
+        "router.maker_fill_share", "router.maker_fill_share_fill_count",
+        "router.avg_slippage_bps", "router.avg_slippage_bps_fill_count",
+        "router.reject_rate", "router.reject_rate_order_count",
+        "performance.expectancy", "performance.expectancy_trade_count",
+        "performance.sharpe_state",
     }
     assert set(doc["nulls"].values()) == {"missing"}
 
@@ -388,7 +393,7 @@ def test_junk_snapshots_give_all_null_payload_with_reasons(junk: object) -> None
 def test_payload_carries_schema_version_and_utc_ts() -> None:
     """schema_version is the schema's and ts is now_ts rendered in UTC with Z."""
     doc = build()
-    assert (doc["schema_version"], doc["ts"]) == ("7.0.0", "2026-01-01T00:00:00Z")
+    assert (doc["schema_version"], doc["ts"]) == ("7.1.0", "2026-01-01T00:00:00Z")
 
 
 @pytest.mark.parametrize(

@@ -41,7 +41,7 @@ def test_validate_valid_file_exits_0(valid_file: Path) -> None:
     """A valid file: exit 0 and a confirmation naming the file."""
     result = run_cli("validate", str(valid_file))
     assert result.returncode == 0
-    assert result.stdout.strip() == f"{valid_file}: valid kpis_v7 7.0.0"
+    assert result.stdout.strip() == f"{valid_file}: valid kpis_v7 7.1.0"
 
 
 def test_validate_reports_each_error_with_file_and_json_path(
@@ -94,11 +94,54 @@ def test_validate_json_format_for_ci(valid_file: Path, tmp_path: Path) -> None:
 
 
 def test_build_fixture_to_stdout_gives_the_expected_payload() -> None:
-    """`build --fixture` prints exactly the fixture's expected payload."""
+    """`build --fixture` prints exactly the fixture's expected 7.1.0 payload (its run_mode
+    included)."""
     result = run_cli("build", "--fixture", str(FIXTURE))
     assert result.returncode == 0, result.stderr
     assert result.stdout.endswith("}\n")
-    assert_payload_equal(json.loads(result.stdout), json.loads(FIXTURE.read_text())["expected"])
+    expected = json.loads(FIXTURE.read_text())["expected_7_1"]
+    assert_payload_equal(json.loads(result.stdout), expected)
+
+
+@pytest.mark.parametrize("mode", ["live", "testnet", "dry_run", "replay"])
+def test_build_run_mode_option_sets_run_mode(mode: str) -> None:
+    """`--run-mode` is the caller's declaration: it sets run_mode (over a fixture's own)."""
+    result = run_cli("build", "--fixture", str(FIXTURE), "--run-mode", mode)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["run_mode"] == mode
+
+
+def test_build_without_run_mode_publishes_null_missing(tmp_path: Path) -> None:
+    """Snapshot files and no `--run-mode`: run_mode is null with reason missing, never guessed
+    (even from a NAV snapshot saying nav_mode live_wallet)."""
+    nav = tmp_path / "nav.json"
+    nav.write_text(json.dumps({"nav": 4000.0, "nav_mode": "live_wallet", "run_mode": "live"}))
+    result = run_cli("build", "--nav", str(nav), "--now", "1767225600")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert (doc["run_mode"], doc["nulls"]["run_mode"]) == (None, "missing")
+
+
+@pytest.mark.parametrize("value", ["LIVE", "paper", 1, ["live"]])
+def test_build_fixture_with_an_unknown_run_mode_is_a_usage_error(tmp_path: Path, value: object
+                                                                 ) -> None:
+    """A fixture whose run_mode is outside the vocabulary: exit 2, one line at $.run_mode."""
+    fixture = json.loads(FIXTURE.read_text())
+    fixture["run_mode"] = value
+    bad = tmp_path / "fixture.json"
+    bad.write_text(json.dumps(fixture))
+    result = run_cli("build", "--fixture", str(bad))
+    assert (result.returncode, result.stdout) == (2, "")
+    assert_one_line_errors(result.stderr)
+    assert result.stderr.startswith(f"{bad}::$.run_mode: must be one of")
+
+
+def test_validate_accepts_a_7_0_0_payload(tmp_path: Path) -> None:
+    """A payload written by 7.0.0 (a fixture's 7.0.0 expectation) is valid under 7.1.0."""
+    old = tmp_path / "kpis_v7.json"
+    old.write_text(json.dumps(json.loads(FIXTURE.read_text())["expected"]))
+    result = run_cli("validate", str(old))
+    assert result.returncode == 0, result.stderr
 
 
 def test_build_from_snapshot_files(tmp_path: Path) -> None:
@@ -110,9 +153,9 @@ def test_build_from_snapshot_files(tmp_path: Path) -> None:
         names[key].write_text(json.dumps(fixture[key]))
     result = run_cli("build", "--nav", str(names["nav"]), "--risk", str(names["risk"]),
                      "--router", str(names["router"]), "--expectancy", str(names["expectancy"]),
-                     "--now", str(fixture["now_ts"]))
+                     "--now", str(fixture["now_ts"]), "--run-mode", fixture["run_mode"])
     assert result.returncode == 0, result.stderr
-    assert_payload_equal(json.loads(result.stdout), fixture["expected"])
+    assert_payload_equal(json.loads(result.stdout), fixture["expected_7_1"])
 
 
 def test_build_out_publishes_a_readable_valid_file(valid_file: Path) -> None:
@@ -178,4 +221,4 @@ def test_console_script_is_installed() -> None:
     script = Path(sys.executable).parent / "kpi-contract"
     result = subprocess.run([str(script), "--version"], capture_output=True, text=True,
                             check=False)
-    assert (result.returncode, result.stdout.strip()) == (0, "kpis_v7 schema 7.0.0")
+    assert (result.returncode, result.stdout.strip()) == (0, "kpis_v7 schema 7.1.0")

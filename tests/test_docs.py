@@ -27,10 +27,11 @@ def generate(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def leaves(node: dict[str, Any], prefix: str = "") -> dict[str, dict[str, Any]]:
-    """Every property of the normal form by dotted path."""
+    """Every property of the normal form by dotted path (with ``required_here``: whether its
+    object requires it)."""
     found = {}
     for name, child in node.get("properties", {}).items():
-        found[prefix + name] = child
+        found[prefix + name] = {**child, "required_here": name in node.get("required", [])}
         found.update(leaves(child, f"{prefix}{name}."))
     return found
 
@@ -65,10 +66,11 @@ def test_every_field_has_a_row_with_type_nullability_and_unit() -> None:
     for path, node in fields.items():
         kind, nullable, required, unit = table[path]
         assert nullable == ("yes" if "null" in node["type"] else "no"), path
-        assert required == "yes", path
+        assert required == ("yes" if node["required_here"] else "no"), path
         assert unit == node.get("x-unit", ""), path
         assert kind.split()[0] in node["type"], path
     assert table["router.avg_slippage_bps"][3] == "bps"
+    assert table["router.reject_rate_order_count"][1:] == ("yes", "no", "orders")  # 7.1.0
     assert table["ts"][0] == "string (date-time)"
 
 
@@ -77,7 +79,7 @@ def test_vocabularies_are_listed_in_schema_order() -> None:
     text = DOC.read_text(encoding="utf-8")
     assert "- `router.policy_quality`: `good`, `ok`, `degraded`, `broken`" in text
     assert "- `nulls` values: `missing`, `invalid`, `out_of_range`" in text
-    assert "- `nulls` keys: `nav.nav_total`, `nav.nav_age_s`," in text
+    assert "- `nulls` keys: `run_mode`, `nav.nav_total`, `nav.nav_age_s`," in text
 
 
 def test_examples_are_the_schema_examples() -> None:

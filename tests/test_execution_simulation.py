@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 
-from execution.sim_account import Account
+from execution.sim_account import BARS_PER_HOUR, Account
+from execution.sim_expectancy import LOOKBACK_HOURS, MATURE_TRADES
 from execution.sim_router import Fill
 from execution.simulation import SimStateError, Simulation
 from execution.snapshots import StateSnapshots
-from kpi_contract.build import build_kpis_v7
+from kpi_contract.build import SAMPLE_COUNTS, build_kpis_v7
 from kpi_contract.serialize import dump_document, model_document
 from kpi_contract.validation import validate_bytes
 
@@ -40,8 +41,9 @@ def steps(seed: int, n: int) -> list[StateSnapshots]:
 
 
 def kpi_doc(snaps: StateSnapshots, now: float) -> dict[str, Any]:
-    """The KPI document the publisher would write for these snapshots."""
-    kpis = build_kpis_v7(now, snaps.kpi_nav, snaps.risk, snaps.router, snaps.expectancy)
+    """The KPI document the dry-run executor's publisher would write for these snapshots."""
+    kpis = build_kpis_v7(now, snaps.kpi_nav, snaps.risk, snaps.router, snaps.expectancy,
+                         run_mode="dry_run")
     data = dump_document(model_document(kpis))
     assert validate_bytes(data) == []
     doc: dict[str, Any] = json.loads(data)
@@ -142,10 +144,12 @@ def test_account_books_round_trips_with_average_entry_and_fees() -> None:
 
 
 def test_a_few_loops_give_mostly_non_null_kpis() -> None:
-    """After five loops at most the two history-bound KPIs (fee/PnL, expectancy) are null."""
+    """After five loops at most the two history-bound KPIs (fee/PnL, expectancy) are null, and
+    the trade count that follows expectancy (7.1.0)."""
     snaps = steps(7, 5)
     doc = kpi_doc(snaps[-1], T0 + 240)
-    assert set(doc["nulls"]) <= {"risk.fee_pnl_ratio", "performance.expectancy"}
+    assert set(doc["nulls"]) <= {"risk.fee_pnl_ratio", "performance.expectancy",
+                                 "performance.expectancy_trade_count"}
 
 
 @pytest.mark.parametrize("seed", [7, 11])
@@ -195,3 +199,41 @@ def test_saved_state_round_trips_through_the_state_dir(tmp_path: Path) -> None:
     assert loaded is not None
     assert loaded.to_state() == sim.to_state()
     assert Simulation.load(tmp_path / "nowhere") is None
+
+
+@pytest.mark.parametrize("seed", [7, 11])
+def test_sample_counts_are_the_simulated_orders_fills_and_trades(seed: int) -> None:
+    """Every 20 loops of a long run, each published count equals what the simulated account
+    recorded (its raw order window and closed trades, not the rendered snapshots): fills of the
+    symbols that filled, every order sent, the trades of the mature symbols only (the file's
+    sample_count, which includes immature ones, is not the expectancy's sample)."""
+    sim = Simulation.create(seed)
+    checked = {"fills": 0, "orders": 0, "trades": 0, "immature trades left out": 0}
+    for i in range(300):
+        snaps = sim.step(T0 + 60 * i)
+        if i % 20:
+            continue
+        doc = kpi_doc(snaps, T0 + 60 * i)
+        assert doc["run_mode"] == "dry_run"
+        windows = list(sim.account.orders.values())
+        fills = sum(kind != "reject" for window in windows for kind, _, _ in window)
+        since = sim.bar - int(LOOKBACK_HOURS * BARS_PER_HOUR)
+        recent = [[t for t in trades if t[1] > since] for trades in sim.account.trades.values()]
+        for kpi, count in SAMPLE_COUNTS.items():
+            assert (at(doc, count) is None) == (at(doc, kpi) is None), count
+        router, performance = doc["router"], doc["performance"]
+        if router["maker_fill_share"] is not None:
+            assert router["maker_fill_share_fill_count"] == fills
+            assert router["avg_slippage_bps_fill_count"] == fills
+            checked["fills"] += 1
+        if router["reject_rate"] is not None:
+            assert router["reject_rate_order_count"] == sum(len(w) for w in windows)
+            checked["orders"] += 1
+        if performance["expectancy"] is not None:
+            mature = sum(len(t) for t in recent if len(t) >= MATURE_TRADES)
+            assert performance["expectancy_trade_count"] == mature
+            checked["trades"] += 1
+            if isinstance(snaps.expectancy, dict) and snaps.expectancy["sample_count"] > mature:
+                checked["immature trades left out"] += 1
+    assert min(checked.values()) >= 1, checked
+    assert checked["fills"] >= 10, checked

@@ -14,13 +14,21 @@ from typing import Any
 import pytest
 
 from kpi_contract.review import run_gate
-from kpi_contract.review.releases import freeze
+from kpi_contract.review.releases import freeze, release_files
 
 ROOT = Path(__file__).resolve().parent.parent
 CURRENT = Path("schemas") / "kpis_v7.schema.json"
 RELEASE = Path("schemas") / "releases" / "kpis_v7-7.0.0.schema.json"
 MANIFEST = Path("schemas") / "releases" / "SHA256SUMS"
 Schema = dict[str, Any]
+
+# The tests below change the current schema relative to the newest release (7.1.0 today), so
+# they keep working after every release: PATCH and MINOR are the next versions of each kind.
+_MAJOR, _MINOR, _PATCH = release_files(ROOT)[-1].version
+NEWEST = f"{_MAJOR}.{_MINOR}.{_PATCH}"
+NEWEST_FILE = f"schemas/releases/kpis_v7-{NEWEST}.schema.json"
+PATCH = f"{_MAJOR}.{_MINOR}.{_PATCH + 1}"
+MINOR = f"{_MAJOR}.{_MINOR + 1}.0"
 
 
 @pytest.fixture
@@ -78,37 +86,38 @@ def test_an_unmodified_copy_passes_every_check(repo: Path) -> None:
 
 def test_declared_bump_smaller_than_required_fails(repo: Path) -> None:
     """An optional field (minor) declared as a patch fails the current-schema review."""
-    edit_current(repo, add_optional, "7.0.1")
+    edit_current(repo, add_optional, PATCH)
     assert messages(repo, "current") == [
-        "current: review schemas/releases/kpis_v7-7.0.0.schema.json -> "
-        "schemas/kpis_v7.schema.json: the declared bump patch (7.0.0 -> 7.0.1) is smaller than "
-        "the required bump minor"]
+        f"current: review {NEWEST_FILE} -> "
+        f"schemas/kpis_v7.schema.json: the declared bump patch ({NEWEST} -> {PATCH}) is smaller "
+        "than the required bump minor"]
 
 
 def test_schema_changed_without_version_change_fails(repo: Path) -> None:
-    """Editing the schema but keeping 7.0.0 fails: 7.0.0 is released with other bytes."""
+    """Editing the schema but keeping its released version fails: it is released with other
+    bytes."""
     edit_current(repo, describe)
     (message,) = messages(repo, "current")
     assert message.startswith("current: schemas/kpis_v7.schema.json: the schema changed without "
-                              "a version change: it declares 7.0.0")
+                              f"a version change: it declares {NEWEST}")
 
 
 def test_version_going_down_fails(repo: Path) -> None:
-    """After 7.0.1 is released, putting the current schema back to 7.0.0 fails."""
+    """After a patch is released, putting the current schema back to the release before fails."""
     original = (repo / CURRENT).read_bytes()
-    edit_current(repo, describe, "7.0.1")
+    edit_current(repo, describe, PATCH)
     freeze(repo)
     (repo / CURRENT).write_bytes(original)
     assert messages(repo, "current") == [
-        "current: schemas/kpis_v7.schema.json: version 7.0.0 is older than the newest release "
-        "7.0.1 (schemas/releases/kpis_v7-7.0.1.schema.json)"]
+        f"current: schemas/kpis_v7.schema.json: version {NEWEST} is older than the newest release "
+        f"{PATCH} (schemas/releases/kpis_v7-{PATCH}.schema.json)"]
 
 
 @pytest.mark.parametrize(("version", "expected"), [
     ("8.0.0", ["version 8.0.0 does not belong to kpis_v7", "cannot ship as kpis_v7: it must "
                                                             "become kpis_v8"]),
-    ("7.1.0", ["the declared bump minor (7.0.0 -> 7.1.0) is smaller than the required bump "
-               "major", "cannot ship as kpis_v7: it must become kpis_v8"]),
+    (MINOR, [f"the declared bump minor ({NEWEST} -> {MINOR}) is smaller than the required bump "
+             "major", "cannot ship as kpis_v7: it must become kpis_v8"]),
 ])
 def test_breaking_change_inside_major_7_fails(repo: Path, version: str, expected: list[str]
                                               ) -> None:
@@ -167,18 +176,18 @@ def test_stray_file_in_releases_fails(repo: Path) -> None:
 
 
 def test_breaking_release_in_the_chain_fails(repo: Path) -> None:
-    """A release frozen past the review (7.1.0 with a tighter bound) fails the chain check."""
-    edit_current(repo, tighten, "7.1.0")
+    """A release frozen past the review (a minor with a tighter bound) fails the chain check."""
+    edit_current(repo, tighten, MINOR)
     freeze(repo)
     found = messages(repo, "chain")
-    assert found[0] == ("chain: release schemas/releases/kpis_v7-7.0.0.schema.json -> "
-                        "schemas/releases/kpis_v7-7.1.0.schema.json: the declared bump minor "
-                        "(7.0.0 -> 7.1.0) is smaller than the required bump major")
+    assert found[0] == (f"chain: release {NEWEST_FILE} -> "
+                        f"schemas/releases/kpis_v7-{MINOR}.schema.json: the declared bump minor "
+                        f"({NEWEST} -> {MINOR}) is smaller than the required bump major")
 
 
 def test_stale_generated_models_fail(repo: Path) -> None:
     """A correct patch release whose models were not regenerated fails the models check."""
-    edit_current(repo, describe, "7.0.1")
+    edit_current(repo, describe, PATCH)
     assert messages(repo, "current") == []
     assert messages(repo, "models") == [
         "models: scripts/generate_models.py --check failed: kpi_contract/models.py: stale; run "
@@ -187,7 +196,7 @@ def test_stale_generated_models_fail(repo: Path) -> None:
 
 def test_stale_reference_docs_fail(repo: Path) -> None:
     """The same change without regenerating docs/kpis_v7_reference.md fails the docs check."""
-    edit_current(repo, describe, "7.0.1")
+    edit_current(repo, describe, PATCH)
     assert messages(repo, "docs") == [
         "docs: scripts/generate_docs.py --check failed: docs/kpis_v7_reference.md: stale; run "
         "scripts/generate_docs.py"]
@@ -195,10 +204,10 @@ def test_stale_reference_docs_fail(repo: Path) -> None:
 
 def test_release_without_changelog_entry_fails(repo: Path) -> None:
     """A frozen release with no CHANGELOG.md entry fails the changelog check."""
-    edit_current(repo, describe, "7.0.1")
+    edit_current(repo, describe, PATCH)
     freeze(repo)
     assert messages(repo, "changelog") == [
-        "changelog: CHANGELOG.md: no entry for released version 7.0.1"]
+        f"changelog: CHANGELOG.md: no entry for released version {PATCH}"]
 
 
 def _git(root: Path, *args: str) -> None:
@@ -220,7 +229,9 @@ def test_release_rewritten_in_history_fails(repo: Path) -> None:
         "the working tree"]
     digest = subprocess.run(["sha256sum", RELEASE.name], cwd=repo / RELEASE.parent,
                             capture_output=True, text=True, check=True).stdout
-    (repo / MANIFEST).write_text(digest, encoding="utf-8")
+    manifest = (repo / MANIFEST).read_text(encoding="utf-8").splitlines(keepends=True)
+    (repo / MANIFEST).write_text("".join(digest if line.endswith(f"  {RELEASE.name}\n") else line
+                                         for line in manifest), encoding="utf-8")
     _git(repo, "commit", "-q", "-am", "rewrite a release")
     assert messages(repo, "releases") == []
     found = messages(repo, "history")
@@ -232,24 +243,24 @@ def test_release_rewritten_in_history_fails(repo: Path) -> None:
 
 def test_whole_patch_release_workflow_passes(repo: Path) -> None:
     """Edit, bump, regenerate, changelog, freeze: the whole gate passes on the result."""
-    edit_current(repo, describe, "7.0.1")
+    edit_current(repo, describe, PATCH)
     for script in ("generate_models.py", "generate_docs.py"):
         subprocess.run([sys.executable, str(repo / "scripts" / script)], cwd=repo, check=True,
                        capture_output=True)
     changelog = repo / "CHANGELOG.md"
     changelog.write_text(changelog.read_text(encoding="utf-8").replace(
-        "## [7.0.0]", "## [7.0.1] - 2026-12-01\n\nschema_version: `7.0.1`.\n\n### Changed\n\n"
-        "- `router.reject_rate` description.\n\n## [7.0.0]"), encoding="utf-8")
+        f"## [{NEWEST}]", f"## [{PATCH}] - 2026-12-01\n\nschema_version: `{PATCH}`.\n\n"
+        f"### Changed\n\n- `router.reject_rate` description.\n\n## [{NEWEST}]"), encoding="utf-8")
     froze = subprocess.run([sys.executable, str(repo / "scripts" / "freeze_release.py")],
                            cwd=repo, capture_output=True, text=True, check=False)
     assert froze.returncode == 0, froze.stderr
-    assert froze.stdout == "froze schemas/releases/kpis_v7-7.0.1.schema.json\n"
+    assert froze.stdout == f"froze schemas/releases/kpis_v7-{PATCH}.schema.json\n"
     assert [str(f) for f in run_gate(repo)] == []
 
 
 def test_gate_command_reports_each_failure_and_exits_1(repo: Path) -> None:
     """``review --gate --root COPY`` prints one ``gate: check: message`` line per failure."""
-    edit_current(repo, add_optional, "7.0.1")
+    edit_current(repo, add_optional, PATCH)
     result = subprocess.run([sys.executable, "-m", "kpi_contract.review", "--gate", "--root",
                              str(repo)], cwd=ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 1

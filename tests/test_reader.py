@@ -35,9 +35,10 @@ def write(tmp_path: Path, doc: object) -> Path:
 
 
 def schema_with_optional_fields() -> dict[str, Any]:
-    """A plausible 7.1.0: optional ``router.fill_latency_ms`` and an optional ``venue`` object."""
+    """A plausible next minor (7.2.0): optional ``router.fill_latency_ms`` and an optional
+    ``venue`` object."""
     schema = copy.deepcopy(load_schema())
-    schema["$id"] = "urn:kpi-contract:kpis_v7:7.1.0"
+    schema["$id"] = "urn:kpi-contract:kpis_v7:7.2.0"
     schema["$defs"]["Router"]["properties"]["fill_latency_ms"] = {"type": ["number", "null"]}
     schema["$defs"]["Venue"] = {
         "type": "object",
@@ -53,7 +54,7 @@ def test_reads_a_valid_file_into_the_model(tmp_path: Path) -> None:
     """A valid file gives the model, its schema version, and no age without a clock."""
     reading = read_kpis(write(tmp_path, example()))
     assert reading == KpiReading(
-        kpis=KpisV7.model_validate(example()), age_s=None, stale=None, schema_version="7.0.0"
+        kpis=KpisV7.model_validate(example()), age_s=None, stale=None, schema_version="7.1.0"
     )
 
 

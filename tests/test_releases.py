@@ -22,7 +22,7 @@ from kpi_contract.review.releases import (
     release_files,
 )
 from kpi_contract.schema import parse_version
-from tests.test_gate import describe, edit_current, repo, tighten
+from tests.test_gate import MINOR, NEWEST, NEWEST_FILE, PATCH, describe, edit_current, repo, tighten
 
 __all__ = ["repo"]
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,11 +79,11 @@ def test_release_checks_pass_on_this_repository() -> None:
 
 
 def test_default_pair_is_the_newest_release_of_the_current_major(repo: Path) -> None:
-    """With 7.0.0 and 7.0.1 released, the default review starts from 7.0.1."""
-    edit_current(repo, describe, "7.0.1")
+    """With a patch released after the newest release, the default review starts from it."""
+    edit_current(repo, describe, PATCH)
     freeze(repo)
     old, new = default_pair(repo)
-    assert (old.name, new.name) == ("kpis_v7-7.0.1.schema.json", "kpis_v7.schema.json")
+    assert (old.name, new.name) == (f"kpis_v7-{PATCH}.schema.json", "kpis_v7.schema.json")
 
 
 def test_default_pair_for_a_new_major_starts_from_the_newest_release(repo: Path) -> None:
@@ -91,23 +91,24 @@ def test_default_pair_for_a_new_major_starts_from_the_newest_release(repo: Path)
     shutil.copy2(repo / "schemas" / "kpis_v7.schema.json", repo / "schemas" /
                  "kpis_v8.schema.json")
     old, new = default_pair(repo)
-    assert (old.name, new.name) == ("kpis_v7-7.0.0.schema.json", "kpis_v8.schema.json")
+    assert (f"schemas/releases/{old.name}", new.name) == (NEWEST_FILE, "kpis_v8.schema.json")
 
 
 def test_freeze_copies_bytes_and_records_the_hash(repo: Path) -> None:
     """Freezing copies the current file byte for byte and appends its hash to SHA256SUMS."""
-    edit_current(repo, describe, "7.0.1")
+    edit_current(repo, describe, PATCH)
+    before = len(release_files(repo))
     release = freeze(repo)
     assert release.path.read_bytes() == (repo / "schemas" / "kpis_v7.schema.json").read_bytes()
     manifest = read_manifest(repo)
     assert manifest is not None
     assert manifest[release.path.name] == hashlib.sha256(release.path.read_bytes()).hexdigest()
-    assert len(manifest) == 2
+    assert len(manifest) == before + 1
 
 
 def test_freeze_refuses_a_released_version(repo: Path) -> None:
-    """7.0.0 is already frozen: freezing it again is an error naming the file."""
-    with pytest.raises(SchemaFileError, match=re.escape("7.0.0 is already released")):
+    """The current version is already frozen: freezing it again is an error naming the file."""
+    with pytest.raises(SchemaFileError, match=re.escape(f"{NEWEST} is already released")):
         freeze(repo)
 
 
@@ -117,20 +118,20 @@ def _freeze_script(root: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_freeze_script_refuses_a_failing_review(repo: Path) -> None:
-    """scripts/freeze_release.py will not freeze a breaking change declared as 7.1.0."""
-    edit_current(repo, tighten, "7.1.0")
+    """scripts/freeze_release.py will not freeze a breaking change declared as a minor."""
+    edit_current(repo, tighten, MINOR)
     result = _freeze_script(repo)
     assert result.returncode == 1
     assert "freeze refused: the declared bump minor" in result.stderr
-    assert not (repo / "schemas" / "releases" / "kpis_v7-7.1.0.schema.json").exists()
+    assert not (repo / "schemas" / "releases" / f"kpis_v7-{MINOR}.schema.json").exists()
 
 
 def test_freeze_script_refuses_without_changelog_entry(repo: Path) -> None:
     """A correct patch is still not frozen until CHANGELOG.md has its entry."""
-    edit_current(repo, describe, "7.0.1")
+    edit_current(repo, describe, PATCH)
     result = _freeze_script(repo)
     assert (result.returncode, result.stderr) == (
-        1, "freeze refused: CHANGELOG.md has no '## [7.0.1]' entry\n")
+        1, f"freeze refused: CHANGELOG.md has no '## [{PATCH}]' entry\n")
 
 
 def test_release_files_ignore_other_names(repo: Path) -> None:
@@ -142,4 +143,4 @@ def test_release_files_ignore_other_names(repo: Path) -> None:
     (folder / "kpis_v7-7.10.0.schema.json").write_text(json.dumps(schema), encoding="utf-8")
     schema["$id"] = "urn:kpi-contract:kpis_v7:7.9.0"
     (folder / "kpis_v7-7.9.0.schema.json").write_text(json.dumps(schema), encoding="utf-8")
-    assert [r.version_text for r in release_files(repo)] == ["7.0.0", "7.9.0", "7.10.0"]
+    assert [r.version_text for r in release_files(repo)] == ["7.0.0", "7.1.0", "7.9.0", "7.10.0"]

@@ -148,3 +148,22 @@ def test_json_document_round_trips_and_lists_every_field() -> None:
     assert set(finding["witnesses"][0]) == {"direction", "valid_under", "rejected_by",
                                             "error_path", "error_message", "made_from",
                                             "payload"}
+
+
+def test_each_added_key_of_a_key_vocabulary_has_a_witness_naming_that_key() -> None:
+    """Two nulls keys added in one release: each finding's witness is rejected for its own key
+    (an example holding both keys is rejected for the first one only in a report that shows one
+    error per witness, so the witness for the second key must not borrow the first key's)."""
+    new = with_version(released(), "7.1.0")
+    keys = ["router.fill_count", "router.order_count"]
+    new["$defs"]["Nulls"]["propertyNames"]["enum"] += keys
+    example = new["examples"][1]
+    example["schema_version"] = "7.1.0"
+    example["nulls"] = {**example["nulls"], **dict.fromkeys(keys, "missing")}
+    result = review_of(released(), new)
+    by_key = {f.new: f for f in result.findings if f.rule == "property_name.added"}
+    assert set(by_key) == set(keys)
+    for name, finding in by_key.items():
+        (witness,) = finding.witnesses
+        assert witness.error_message.startswith(f"{name!r} is not one of"), witness
+        assert name in witness.payload["nulls"]

@@ -71,8 +71,8 @@ def test_an_invalid_kpi_payload_writes_nothing_and_the_other_files_still_go(
     before = published(tmp_path, snapshots)
     real_build = state_publish.build_kpis_v7
 
-    def bad_build(*args: Any) -> KpisV7:
-        good = real_build(*args)
+    def bad_build(*args: Any, **kwargs: Any) -> KpisV7:
+        good = real_build(*args, **kwargs)
         return good.model_copy(
             update={"router": good.router.model_copy(update={"maker_fill_share": 1.5})}
         )

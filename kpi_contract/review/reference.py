@@ -7,7 +7,7 @@ same answers at a hundredth of the cost); whatever the screen flags is decided a
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import jsonschema_rs
@@ -25,6 +25,8 @@ class Rejection:
     keyword: str
     via: frozenset[str]
     message: str
+    instance: Any = field(default=None, compare=False)
+    """The rejected value: for a ``propertyNames`` error, the offending key (reference only)."""
 
 
 class Oracle:
@@ -60,7 +62,7 @@ class Oracle:
         return [
             Rejection(tuple(e.absolute_path), str(e.validator),
                       frozenset(s for s in e.absolute_schema_path if isinstance(s, str)),
-                      e.message)
+                      e.message, e.instance)
             for e in _flatten(self._reference.iter_errors(payload))
         ]
 

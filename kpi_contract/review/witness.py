@@ -17,7 +17,7 @@ from kpi_contract.review.canonical import ABSENT
 from kpi_contract.review.finding import Direction, Evidence, Finding, Witness
 from kpi_contract.review.keywords import GROUPS, UNEVALUATED
 from kpi_contract.review.mutate import Mutation, holds
-from kpi_contract.review.paths import ConcretePath, related, render_path
+from kpi_contract.review.paths import ConcretePath, Step, related, render_path
 from kpi_contract.review.reference import Rejection
 from kpi_contract.review.sampling import Base, Sampler, Side
 
@@ -119,7 +119,7 @@ def search(sampler: Sampler, finding: Finding) -> Finding:
             continue
         rejecting = _rejecting(sampler, direction)
         relevant = [e for e in rejecting.oracle.rejections(mutation.payload)
-                    if explains(finding, e)]
+                    if explains(finding, e) and _about_hint(finding, hints, e)]
         if relevant:
             best = max(relevant, key=lambda e: (e.keyword not in _SUMMARY_KEYWORDS,
                                                 len(e.location)))
@@ -130,6 +130,17 @@ def search(sampler: Sampler, finding: Finding) -> Finding:
             break
     return replace(finding, witnesses=tuple(found[d] for d in Direction if d in found),
                    tried=tried)
+
+
+def _about_hint(finding: Finding, hints: tuple[Any, ...], error: Rejection) -> bool:
+    """For a key added to (or removed from) a key vocabulary, the rejection names that key.
+
+    A payload may hold several keys the other schema does not know (a release adding five
+    ``nulls`` keys, say); its first rejection would otherwise be shown as every key's witness.
+    """
+    if not hints or not finding.path or finding.path[-1] is not Step.PROPERTY_NAMES:
+        return True
+    return isinstance(error.instance, str) and error.instance == hints[0]
 
 
 def _hints(finding: Finding) -> tuple[Any, ...]:
