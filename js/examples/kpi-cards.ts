@@ -46,12 +46,23 @@ function label<L extends string>(kpis: KpisV7, path: KpiPath, value: L | null,
   return value === null ? unavailable(kpis, path) : { text: value, status: status(value) };
 }
 
+/** A sample count (7.1.0): absent in a 7.0.0 payload, so `undefined` reads as null. */
+function count(kpis: KpisV7, path: KpiPath, value: number | null | undefined,
+               unit: string): Omit<Card, "path"> {
+  return value === undefined || value === null
+    ? unavailable(kpis, path)
+    : { text: `${value.toLocaleString("en-US")} ${unit}`, status: "ok" };
+}
+
 function percent(v: number): string {
   return `${(v * 100).toFixed(1)} %`;
 }
 
 /** One renderer per KPI path: tsc fails here when the schema gains a KPI this file ignores. */
 const RENDERERS: { [P in KpiPath]-?: (k: KpisV7) => Omit<Card, "path"> } = {
+  // What produced the payload (7.1.0): anything but live is a simulation or a recording.
+  run_mode: (k) =>
+    label(k, "run_mode", k.run_mode ?? null, (m) => (m === "live" ? "ok" : "warn")),
   "nav.nav_total": (k) => number(k, "nav.nav_total", k.nav.nav_total, "USD", 2),
   "nav.nav_age_s": (k) =>
     number(k, "nav.nav_age_s", k.nav.nav_age_s, "s", 1, (v) => (v > 90 ? "warn" : "ok")),
@@ -111,18 +122,27 @@ const RENDERERS: { [P in KpiPath]-?: (k: KpisV7) => Omit<Card, "path"> } = {
       ? unavailable(k, "router.maker_fill_share")
       : { text: percent(v), status: "ok" };
   },
+  "router.maker_fill_share_fill_count": (k) =>
+    count(k, "router.maker_fill_share_fill_count", k.router.maker_fill_share_fill_count, "fills"),
   "router.avg_slippage_bps": (k) =>
     number(k, "router.avg_slippage_bps", k.router.avg_slippage_bps, "bps", 2,
            (v) => (v > 10 ? "warn" : "ok")),
+  "router.avg_slippage_bps_fill_count": (k) =>
+    count(k, "router.avg_slippage_bps_fill_count", k.router.avg_slippage_bps_fill_count, "fills"),
   "router.reject_rate": (k) => {
     const v = k.router.reject_rate;
     return v === null
       ? unavailable(k, "router.reject_rate")
       : { text: percent(v), status: v > 0.05 ? "warn" : "ok" };
   },
+  "router.reject_rate_order_count": (k) =>
+    count(k, "router.reject_rate_order_count", k.router.reject_rate_order_count, "orders"),
   "performance.expectancy": (k) =>
     number(k, "performance.expectancy", k.performance.expectancy, "USD/trade", 3,
            (v) => (v < 0 ? "bad" : "ok")),
+  "performance.expectancy_trade_count": (k) =>
+    count(k, "performance.expectancy_trade_count", k.performance.expectancy_trade_count,
+          "trades"),
   "performance.sharpe_state": (k) =>
     label(k, "performance.sharpe_state", k.performance.sharpe_state, (s) =>
       s === "poor" ? "bad" : s === "unknown" ? "warn" : "ok"),
