@@ -46,15 +46,15 @@ _TS_SECONDS = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:(\d{2})")
 def kpi_paths(schema: Mapping[str, Any] | None = None) -> tuple[KpiPath, ...]:
     """Every KPI path of ``schema`` (default: the packaged one), in schema order.
 
-    A KPI is a property nested under one of the root's object-valued properties whose schema
-    admits ``null``; an object-valued KPI (``risk.dd_state``) is a KPI and so are its children.
+    A KPI is a property at any depth whose schema admits ``null``: a leaf of a KPI group
+    (``nav.nav_total``), a top-level one (``run_mode``, 7.1.0), and an object-valued KPI
+    (``risk.dd_state``) as well as its children.
     """
     if schema is None:
         return _packaged_kpi_paths()
     found: list[KpiPath] = []
     for name, sub in _properties(schema, schema).items():
-        for child, child_schema in _properties(sub, schema).items():
-            _collect((name, child), child_schema, schema, found)
+        _collect((name,), sub, schema, found)
     return tuple(found)
 
 

@@ -14,6 +14,7 @@ from kpi_contract import read_kpis
 from kpi_contract.errors import DocumentInvalidError, LegacyFormatError, UnsupportedVersionError
 from kpi_contract.fleet import read_fleet
 from kpi_contract.s3 import RemoteStoreError
+from kpi_contract.schema import SCHEMA_VERSION
 from tests.cli_helpers import run_cli
 from tests.s3_server import MotoServer, S3Env, client_env, free_port, make_test_client
 from tests.test_remote_mirror import T0, kpi_doc
@@ -59,10 +60,13 @@ def test_read_kpis_on_a_url_applies_the_same_validation(s3: S3Env, tmp_path: Pat
     assert str(remote.value).startswith(f"{url}::$.router.maker_fill_share: ")
 
 
+VERSION_TOKEN = f'"{SCHEMA_VERSION}"'.encode()
+
+
 def test_read_kpis_on_a_url_names_legacy_files_and_other_majors(s3: S3Env) -> None:
     """The pre-contract flat file and a kpis_v8 payload get the reader's usual errors."""
     put(s3, "old/kpis_v7.json", b'{"atr_regime": "hot", "dd_state": "normal", "updated_at": 1}')
-    put(s3, "new/kpis_v7.json", kpi_doc(T0).replace(b'"7.0.0"', b'"8.1.0"'))
+    put(s3, "new/kpis_v7.json", kpi_doc(T0).replace(VERSION_TOKEN, b'"8.1.0"'))
     with pytest.raises(LegacyFormatError):
         read_kpis(s3.url("old/kpis_v7.json"))
     with pytest.raises(UnsupportedVersionError):

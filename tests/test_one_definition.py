@@ -161,12 +161,21 @@ def nulls_cases() -> list[tuple[str, dict[str, Any]]]:
     children_instead["nulls"]["risk.dd_state.drawdown_frac"] = "missing"
     leaf_unlisted = example()
     leaf_unlisted["risk"]["dd_state"]["drawdown_frac"] = None
+    top_level_unlisted = example()  # 7.1.0's run_mode sits at the top, outside the KPI groups
+    top_level_unlisted["run_mode"] = None
+    top_level_listed_with_value = example()
+    top_level_listed_with_value["nulls"]["run_mode"] = "missing"
+    count_unlisted = example()
+    count_unlisted["router"]["reject_rate_order_count"] = None
     return [
         ("null-not-listed", unlisted),
         ("listed-with-a-value", listed_with_value),
         ("child-of-a-null-parent-listed", child_of_null),
         ("children-listed-instead-of-parent", children_instead),
         ("nested-leaf-not-listed", leaf_unlisted),
+        ("top-level-null-not-listed", top_level_unlisted),
+        ("top-level-listed-with-a-value", top_level_listed_with_value),
+        ("sample-count-null-not-listed", count_unlisted),
     ]
 
 

@@ -25,6 +25,7 @@ from execution.state_publish import publish_state
 from execution.sync_state import StateMirror
 from kpi_contract import build_kpis_v7, read_kpis
 from kpi_contract.s3 import ClientSettings, parse_s3_url
+from kpi_contract.schema import SCHEMA_VERSION
 from kpi_contract.serialize import dump_document, model_document
 from tests.s3_server import CuttingProxy, MotoServer, S3Env, client_env, make_test_client
 from tests.test_execution_support import STATE_FILES
@@ -127,7 +128,7 @@ def test_an_empty_prefix_puts_executors_at_the_bucket_root(s3: S3Env, tmp_path: 
         pytest.param(lambda good: good.replace(b'"schema_version"', b'"schema_versio"'), id="key"),
         pytest.param(lambda good: good.replace(b'"nav":{', b'"nav":{"nav_total":NaN,', 1),
                      id="nan"),
-        pytest.param(lambda good: good.replace(b"7.0.0", b"8.0.0"), id="major"),
+        pytest.param(lambda good: good.replace(SCHEMA_VERSION.encode(), b"8.0.0"), id="major"),
     ],
 )
 def test_an_invalid_kpi_document_is_never_uploaded_and_the_last_good_object_stays(
