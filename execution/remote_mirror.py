@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import logging
 import re
 import socket
@@ -50,6 +49,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Final, Protocol
 
 from execution.state_files import KPI_FILE
+from kpi_contract import jsonio
 from kpi_contract.s3 import (
     ClientSettings,
     RemoteStoreError,
@@ -330,8 +330,8 @@ def _same_bytes(remote: _Remote, sha: str, data: bytes) -> bool:
 def _document_ts(data: bytes) -> datetime | None:
     """The ``ts`` of a kpis_v7 document's bytes; None when there is no readable one."""
     try:
-        doc = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        doc = jsonio.parse_bytes(data)
+    except jsonio.JsonSyntaxError:
         return None
     return _parse_ts(doc.get("ts")) if isinstance(doc, dict) else None
 

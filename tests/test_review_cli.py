@@ -7,6 +7,7 @@ kpi_contract/cli.py registers the subcommand) and ``python -m kpi_contract.revie
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -132,7 +133,7 @@ def _usage_cases(tmp_path: Path) -> list[tuple[list[str], str]]:
     no_version = write(tmp_path / "no_version.json", {**released(), "$id": "urn:x"})
     return [
         ([str(tmp_path / "missing.json"), good],
-         f"{tmp_path / 'missing.json'}::$: cannot read: No such file or directory"),
+         f"{tmp_path / 'missing.json'}::$: cannot open: No such file or directory (ENOENT)"),
         ([good, str(tmp_path / "bad.json")], f"{tmp_path / 'bad.json'}::$: not valid JSON: "),
         ([good, not_schema], f"{not_schema}::$.type: not a valid 2020-12 schema: "),
         ([no_version, good], f"{no_version}::$['$id']: schema $id 'urn:x' does not end in a "
@@ -202,3 +203,14 @@ def test_a_silent_pass_shape_fails_a_patch_and_shows_shown_against_unproven(
     assert "| writers; readers unproven |" in row
     assert (f"- **#1 readers**: unproven: no witness among {unproven['candidates_tried']} "
             "candidates tried; presumed breaking (SPEC section 8).") in text.splitlines()
+
+
+def test_a_schema_file_that_is_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
+    """The review reads schema files through the package's one JSON reader: a FIFO in place of
+    a schema is refused at once (exit 2, one line), never waited on."""
+    fifo = tmp_path / "schema.json"
+    os.mkfifo(fifo)
+    result = run(("-m", "kpi_contract"), "review", str(fifo), str(fifo))
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "not a regular file" in result.stderr

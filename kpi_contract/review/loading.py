@@ -6,7 +6,6 @@ Anything wrong is a :class:`SchemaFileError` whose text is the one-line
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
+from kpi_contract import jsonio
 from kpi_contract.errors import KpiContractError
 from kpi_contract.review.keywords import Node
 from kpi_contract.review.normalize import DIALECT, UnsupportedSchemaError, normalize
@@ -54,13 +54,10 @@ def load_schema_file(path: Path, label: str | None = None) -> SchemaDoc:
     """Read, parse and check one schema file."""
     name = label or str(path)
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SchemaFileError(name, "$", f"cannot read: {exc.strerror or exc}") from None
-    try:
-        document = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SchemaFileError(name, "$", f"not valid JSON: {exc}") from None
+        # The package's one reader of JSON files: bounded, non-blocking, strict (issue 12).
+        document = jsonio.load(path)
+    except jsonio.JsonInputError as exc:
+        raise SchemaFileError(name, "$", exc.reason) from None
     return schema_doc(document, name)
 
 
