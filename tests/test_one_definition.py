@@ -161,7 +161,16 @@ def nulls_cases() -> list[tuple[str, dict[str, Any]]]:
     children_instead["nulls"]["risk.dd_state.drawdown_frac"] = "missing"
     leaf_unlisted = example()
     leaf_unlisted["risk"]["dd_state"]["drawdown_frac"] = None
+    run_mode_unlisted = example()
+    run_mode_unlisted["run_mode"] = None
+    run_mode_listed = example()
+    run_mode_listed["nulls"]["run_mode"] = "missing"
+    count_unlisted = example()
+    count_unlisted["performance"]["expectancy_trade_count"] = None
     return [
+        ("top-level-run-mode-null-not-listed", run_mode_unlisted),
+        ("top-level-run-mode-listed-with-a-value", run_mode_listed),
+        ("sample-count-null-not-listed", count_unlisted),
         ("null-not-listed", unlisted),
         ("listed-with-a-value", listed_with_value),
         ("child-of-a-null-parent-listed", child_of_null),
@@ -184,6 +193,25 @@ def test_a_consistent_nulls_with_a_null_object_is_valid(tools: Tools) -> None:
     doc["risk"]["dd_state"] = {"state": None, "drawdown_frac": None}
     doc["nulls"] = {"risk.dd_state.state": "invalid", "risk.dd_state.drawdown_frac": "missing"}
     assert_all(tools, doc, True)
+
+
+def test_an_absent_optional_kpi_is_neither_null_nor_listed(tools: Tools) -> None:
+    """An older 7.x payload without a 7.1.0 count is valid everywhere; written with the count
+    absent but listed in nulls it is refused by the three writer-side tools, while read_kpis
+    (tolerant, SPEC section 8) reads the count as null with the listed reason."""
+    absent = example()
+    del absent["router"]["reject_rate_order_count"]
+    assert_all(tools, absent, True)
+    listed = example()
+    del listed["run_mode"]
+    listed["nulls"]["run_mode"] = "invalid"
+    verdicts = tools.verdicts(json.dumps(listed).encode(), listed)
+    assert verdicts == {"validate": False, "publish_kpis": False, "mirror": False,
+                        "read_kpis": True}
+    result = run_cli("validate", str(tools.state / KPI))
+    assert "$.nulls.run_mode: run_mode is listed as null but is absent" in result.stderr
+    reading = read_kpis(tools.state / KPI).kpis
+    assert (reading.run_mode, reading.nulls["run_mode"]) == (None, "invalid")
 
 
 def test_the_kpi_paths_are_derived_from_the_schema() -> None:
