@@ -5,12 +5,12 @@ Four sources: every snapshot fixture's expected payloads (its 7.0.0 ``expected``
 published by the dry-run executor (``dry_run_payloads``, 7.1.0 with ``run_mode`` and the sample
 counts), and documents generated from those by mutations (``mutated``): one leaf, key or object
 changed at a time, then seeded random combinations. Every document is judged by the current
-schema, so the 7.0.0 payloads are checked as what they are today: valid 7.x payloads without the
-optional fields of 7.1.0. A generated document's expected verdict comes from the mutation (a table written
-from SPEC section 3, not read from the schema), so a validator that agrees with the others but not
-with the contract is caught too. Valid documents keep the package-level rules of SPEC section 5a
-(``nulls`` lists exactly the null leaves, no leap second, no duplicate key, finite numbers), so
-they are valid for every reader, not only for a schema validator.
+schema, so the 7.0.0 payloads are checked as what they are today: valid 7.x payloads without
+the optional fields of 7.1.0. A generated document's expected verdict comes from the mutation (a
+table written from SPEC section 3, not read from the schema), so a validator that agrees with the
+others but not with the contract is caught too. Valid documents keep the package-level rules of
+SPEC section 5a (``nulls`` lists exactly the null leaves, no leap second, no duplicate key, finite
+numbers), so they are valid for every reader, not only for a schema validator.
 """
 
 from __future__ import annotations
@@ -240,27 +240,8 @@ def valid_mutations() -> Iterator[tuple[str, Mutation]]:
     for path in OPTIONAL:
         yield f"absent {path}", drop_optional(path)
     for leaf in LEAVES:
-        if leaf.kind == "boolean":
-            yield f"{leaf.path}=true", set_leaf(leaf.path, True)
-            yield f"{leaf.path}=false", set_leaf(leaf.path, False)
-        elif leaf.kind == "label":
-            for label in leaf.vocabulary:
-                yield f"{leaf.path}={label}", set_leaf(leaf.path, label)
-        elif leaf.kind == "count":
-            # 2.0 and 1e3 are integers to JSON Schema (a number with a zero fraction)
-            for count in (0, 1, 5000, 2.0, 1e3, COUNT_MAX):
-                yield f"{leaf.path}={count!r}", set_leaf(leaf.path, count)
-        else:
-            low = leaf.minimum
-            values: list[Any] = [0, 0.0, 1, 5e-324, 0.5]
-            if leaf.maximum is not None:
-                values += [leaf.maximum, 1.0, 0.9999999999999999]
-            else:
-                values += [1.7976931348623157e308, 123456789012345678, 1e-300, 42]
-            if low is None:
-                values += [-1.7976931348623157e308, -0.5, -42]
-            for value in values:
-                yield f"{leaf.path}={value!r}", set_leaf(leaf.path, value)
+        for value in _valid_values(leaf):
+            yield f"{leaf.path}={value!r}", set_leaf(leaf.path, value)
     yield "dd_state both children null", _chain(
         set_leaf("risk.dd_state.state", None, "invalid"),
         set_leaf("risk.dd_state.drawdown_frac", None, "out_of_range"))
@@ -273,6 +254,25 @@ def valid_mutations() -> Iterator[tuple[str, Mutation]]:
                "2024-02-29T12:00:00Z", "1970-01-01T00:00:00Z", "9999-12-31T23:59:59.999999999Z",
                "2026-01-01t00:00:00Z", "2026-06-30T23:59:59Z"):
         yield f"ts={ts}", set_raw("ts", ts)
+
+
+def _valid_values(leaf: Leaf) -> list[Any]:
+    """Values of ``leaf``'s kind within its bounds and vocabulary."""
+    if leaf.kind == "boolean":
+        return [True, False]
+    if leaf.kind == "label":
+        return list(leaf.vocabulary)
+    if leaf.kind == "count":
+        # 2.0 and 1e3 are integers to JSON Schema (a number with a zero fraction)
+        return [0, 1, 5000, 2.0, 1e3, COUNT_MAX]
+    values: list[Any] = [0, 0.0, 1, 5e-324, 0.5]
+    if leaf.maximum is not None:
+        values += [leaf.maximum, 1.0, 0.9999999999999999]
+    else:
+        values += [1.7976931348623157e308, 123456789012345678, 1e-300, 42]
+    if leaf.minimum is None:
+        values += [-1.7976931348623157e308, -0.5, -42]
+    return values
 
 
 def invalid_mutations() -> Iterator[tuple[str, Mutation]]:
