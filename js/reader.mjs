@@ -4,7 +4,7 @@
 // projectKpisV7 drops the fields the reader's schema does not know (a newer 7.x payload may carry
 // them) and reads an absent optional field as null (an older 7.x payload may lack it), driven by
 // the schema's keywords, never by field names: the same algorithm as project_document in
-// reader.py, so both readers accept and reject the same files. readKpisV7 then lists each KPI
+// reader.py, so both readers accept and reject the same files. readingOf then lists each KPI
 // the payload lacks in `nulls` as `missing` (a 7.0.0 payload read with the 7.1.0 schema: run_mode
 // and the sample counts), so every null KPI of a reading has its reason, as in read_kpis. A
 // payload of another major is a different contract and is refused before anything else.
