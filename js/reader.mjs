@@ -4,12 +4,15 @@
 // projectKpisV7 drops the fields the reader's schema does not know (a newer 7.x payload may carry
 // them) and reads an absent optional field as null (an older 7.x payload may lack it), driven by
 // the schema's keywords, never by field names: the same algorithm as project_document in
-// reader.py, so both readers accept and reject the same files. A payload of another major is a
-// different contract and is refused before anything else.
+// reader.py, so both readers accept and reject the same files. readingOf then lists each KPI
+// the payload lacks in `nulls` as `missing` (a 7.0.0 payload read with the 7.1.0 schema: run_mode
+// and the sample counts), so every null KPI of a reading has its reason, as in read_kpis. A
+// payload of another major is a different contract and is refused before anything else.
 //
 // JSON Schema cannot express every rule of a valid kpis_v7 document (SPEC section 5a);
-// packageRuleViolations checks the ones a parsed JavaScript value still shows. Duplicate keys
-// cannot be seen after JSON.parse (the last one wins): see docs/kpis_v7_reference.md, Consumers.
+// packageRuleViolations checks the ones a parsed JavaScript value still shows, exactly as
+// kpi_contract/document_rules.py does. Duplicate keys cannot be seen after JSON.parse (the last
+// one wins): see docs/kpis_v7_reference.md, Consumers.
 
 export const SUPPORTED_MAJOR = 7;
 
@@ -17,6 +20,19 @@ const VERSION = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/;
 const LEAP_SECOND = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:60/;
 
 /** @typedef {import("./types/kpis_v7.js").KpisV7} KpisV7 */
+/** @typedef {import("./types/kpis_v7.js").Nulls} Nulls */
+/**
+ * `T` with every optional property present (null when the payload lacked it), at every level.
+ * @template T
+ * @typedef {T extends object ? { [K in keyof T]-?: Filled<T[K]> } : T} Filled
+ */
+/**
+ * What readKpisV7 returns: a KpisV7 in which every field of the reader's schema is present. A
+ * field added by a later minor than the payload's (7.1.0's run_mode and sample counts in a 7.0.0
+ * payload) is null, with `missing` in `nulls`. `nulls` keeps its optional keys: only null KPIs
+ * are listed.
+ * @typedef {Omit<Filled<KpisV7>, "nulls"> & { nulls: Nulls }} KpisV7Reading
+ */
 /** @typedef {{ path: string, message: string }} Violation */
 /** @typedef {(doc: unknown) => boolean} Validator */
 /** @typedef {Record<string, any>} Schema */
@@ -39,11 +55,12 @@ export class KpisV7ReadError extends Error {
 /**
  * Parse, check the major, project, validate and check the package rules of one kpis_v7 file.
  * `validate` is the Ajv function compiled from the same `schema` (set up with
- * setUpAjvForKpisV7). Throws KpisV7ReadError; returns the payload as the reader's schema sees it.
+ * setUpAjvForKpisV7). Throws KpisV7ReadError; returns the payload as the reader's schema sees it
+ * (readingOf): what read_kpis in Python returns for the same file.
  *
  * @param {string} text the file's contents
  * @param {{ schema: Schema, validate: Validator & { errors?: any[] | null } }} reader
- * @returns {KpisV7}
+ * @returns {KpisV7Reading}
  */
 export function readKpisV7(text, { schema, validate }) {
   /** @type {unknown} */
@@ -58,17 +75,47 @@ export function readKpisV7(text, { schema, validate }) {
   const nonFinite = [];
   findNonFinite(doc, "", nonFinite);
   if (nonFinite.length) throw failure("rules", nonFinite);
-  const projected = projectKpisV7(doc, schema);
-  if (!validate(projected)) {
+  const reading = readingOf(doc, schema);
+  if (!validate(reading)) {
     const violations = (validate.errors ?? []).map((e) => ({
       path: e.instancePath || "/",
       message: e.message ?? e.keyword,
     }));
     throw failure("invalid", violations);
   }
+  // The rules hold for the document as written (as for validate, publish and the mirror): a KPI
+  // listed in nulls but absent is refused here too, although the reading would make it null.
   const broken = packageRuleViolations(doc, schema);
   if (broken.length) throw failure("rules", broken);
-  return /** @type {KpisV7} */ (projected);
+  return /** @type {KpisV7Reading} */ (reading);
+}
+
+/**
+ * `doc` as a reader built on `schema` sees it, before validation: projectKpisV7, then each KPI
+ * that `doc` lacks (its parent object present, the KPI itself absent) listed in `nulls` as
+ * `missing` unless `doc` already gives it a reason: reader.py's `_absent_kpis_missing`. A newer
+ * payload's unknown fields and `nulls` keys are gone, an older payload's missing KPIs are null
+ * with their reason, so the nulls rule holds on the reading of every valid 7.x payload.
+ *
+ * @param {unknown} doc
+ * @param {Schema} schema
+ * @returns {unknown}
+ */
+export function readingOf(doc, schema) {
+  const projected = projectKpisV7(doc, schema);
+  if (!isObject(doc) || !isObject(projected) || !isObject(projected.nulls)) return projected;
+  /** @type {Record<string, string>} */
+  const added = {};
+  for (const path of kpiPaths(schema)) {
+    const parts = path.split(".");
+    const leaf = parts.pop() ?? "";
+    /** @type {unknown} */
+    let parent = doc;
+    for (const key of parts) parent = isObject(parent) ? parent[key] : undefined;
+    if (isObject(parent) && !Object.hasOwn(parent, leaf)) added[path] = "missing";
+  }
+  if (!Object.keys(added).length) return projected;
+  return { ...projected, nulls: { ...added, ...projected.nulls } };
 }
 
 /**
@@ -258,14 +305,15 @@ function isObject(value) {
 /**
  * The rules of SPEC section 5a that the schema cannot express and a parsed value still shows:
  * every number finite (JSON.parse turns a literal beyond double range into Infinity), no leap
- * second in `ts`, and `nulls` listing exactly the null KPI leaves (the dotted paths the schema's
- * `nulls` vocabulary names whose value is null while their parent is an object). Paths are JSON
- * pointers. An empty list means the document keeps them.
+ * second in `ts`, and `nulls` listing exactly the null KPIs of the document as written
+ * (kpi_contract/document_rules.py's nulls rule, KPI by KPI in schema order):
+ * - a KPI below a null KPI (`risk.dd_state.state` when `risk.dd_state` is null) is not listed;
+ * - a KPI the document lacks (an optional one an older 7.x payload does not have) is not listed;
+ * - a null KPI is listed, a KPI with a value is not.
+ * Paths are JSON pointers; an empty list means the document keeps the rules. readKpisV7 applies
+ * them to the document as written, so it refuses exactly what the Python tools refuse.
  *
- * Run it on the document as written, not on its projection: a KPI that an older 7.x payload
- * lacks reads as null but has no reason in that payload's `nulls`.
- *
- * @param {unknown} doc a parsed document that the schema accepts (after projection)
+ * @param {unknown} doc a parsed document that the schema accepts
  * @param {Schema} schema
  * @returns {Violation[]}
  */
@@ -278,17 +326,37 @@ export function packageRuleViolations(doc, schema) {
     found.push({ path: "/ts", message: "a leap second (:60) is not allowed in ts" });
   }
   const nulls = isObject(doc.nulls) ? doc.nulls : {};
-  for (const path of nullPaths(schema)) {
+  /** @type {Set<string>} */
+  const nullKpis = new Set();
+  for (const path of kpiPaths(schema)) {
+    const listed = Object.hasOwn(nulls, path);
+    const pointer = `/nulls/${path.replaceAll("~", "~0").replaceAll("/", "~1")}`;
     const parts = path.split(".");
+    const nullParent = parts.slice(1).map((_, i) => parts.slice(0, i + 1).join("."))
+      .find((parent) => nullKpis.has(parent));
+    if (nullParent !== undefined) {
+      nullKpis.add(path);
+      if (listed) {
+        found.push({ path: pointer,
+                     message: `${path} is listed, but its parent ${nullParent} is null ` +
+                              "(only the parent is listed)" });
+      }
+      continue;
+    }
     const leaf = parts.pop() ?? "";
     /** @type {unknown} */
     let parent = doc;
     for (const key of parts) parent = isObject(parent) ? parent[key] : undefined;
-    const isNullLeaf = isObject(parent) && parent[leaf] === null;
-    const pointer = `/nulls/${path.replaceAll("~", "~0").replaceAll("/", "~1")}`;
-    if (isNullLeaf && !Object.hasOwn(nulls, path)) {
-      found.push({ path: pointer, message: `${path} is null but nulls does not say why` });
-    } else if (!isNullLeaf && Object.hasOwn(nulls, path)) {
+    if (!isObject(parent) || !Object.hasOwn(parent, leaf)) {
+      if (listed) found.push({ path: pointer, message: `${path} is listed as null but is absent` });
+      continue;
+    }
+    if (parent[leaf] === null) {
+      nullKpis.add(path);
+      if (!listed) {
+        found.push({ path: pointer, message: `${path} is null but nulls does not say why` });
+      }
+    } else if (listed) {
       found.push({ path: pointer, message: `${path} is listed in nulls but is not a null KPI` });
     }
   }
@@ -296,14 +364,71 @@ export function packageRuleViolations(doc, schema) {
 }
 
 /**
- * The dotted KPI paths of the schema's `nulls` vocabulary (`propertyNames.enum`).
+ * The dotted paths of the KPIs of `schema`, in schema order: every property, at any depth,
+ * whose schema admits null (`run_mode` at the top, the leaves of nav, risk, router and
+ * performance, `risk.dd_state` and its children). Derived as kpi_contract/document_rules.py's
+ * kpi_paths derives them; for the packaged schema they are the `nulls` vocabulary.
+ *
  * @param {Schema} schema
  * @returns {string[]}
  */
-export function nullPaths(schema) {
-  const nulls = resolve(asSchema(schema.properties?.nulls), schema);
-  const names = asSchema(nulls.propertyNames);
-  return Array.isArray(names.enum) ? names.enum : [];
+export function kpiPaths(schema) {
+  /** @type {string[]} */
+  const found = [];
+  /**
+   * @param {string[]} path
+   * @param {unknown} sub
+   */
+  const collect = (path, sub) => {
+    if (path.length && admitsNull(sub, schema)) found.push(path.join("."));
+    for (const [name, child] of Object.entries(properties(sub, schema))) {
+      collect([...path, name], child);
+    }
+  };
+  collect([], schema);
+  return found;
+}
+
+/**
+ * The schema and the members of its `anyOf` / `oneOf` / `allOf`, `$ref`s followed.
+ * @param {unknown} schema
+ * @param {Schema} root
+ * @returns {Schema[]}
+ */
+function branches(schema, root) {
+  const node = resolve(asSchema(schema), root);
+  /** @type {Schema[]} */
+  const out = [node];
+  for (const keyword of ["anyOf", "oneOf", "allOf"]) {
+    for (const member of node[keyword] ?? []) out.push(...branches(member, root));
+  }
+  return out;
+}
+
+/**
+ * The properties of every branch of `schema` (the first definition of a name wins).
+ * @param {unknown} schema
+ * @param {Schema} root
+ * @returns {Schema}
+ */
+function properties(schema, root) {
+  /** @type {Schema} */
+  const props = {};
+  for (const branch of branches(schema, root)) {
+    for (const [name, sub] of Object.entries(asSchema(branch.properties))) {
+      if (!Object.hasOwn(props, name)) props[name] = sub;
+    }
+  }
+  return props;
+}
+
+/**
+ * @param {unknown} schema
+ * @param {Schema} root
+ */
+function admitsNull(schema, root) {
+  return branches(schema, root).some(({ type }) =>
+    type === "null" || (Array.isArray(type) && type.includes("null")));
 }
 
 /**

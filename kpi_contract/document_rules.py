@@ -12,8 +12,10 @@ schema and then these rules, so the four tools give every document the same verd
 - **``nulls`` lists exactly the null KPI leaves**: every KPI that is null has its reason, no KPI
   that has a value is listed, and a child of a null object is not listed (only ``risk.dd_state``
   itself when it is null, SPEC section 3). Which paths are KPIs is derived from the schema (a
-  KPI is a property below the root whose schema admits ``null``), never hard-coded, so a 7.x
-  minor that adds a KPI gets the rule for free.
+  KPI is a property whose schema admits ``null``, ``run_mode`` at the top included), never
+  hard-coded, so a 7.x minor that adds a KPI gets the rule for free. The rule covers the leaves
+  a document carries: an optional KPI that an older 7.x payload lacks is not null and must not
+  be listed (``read_kpis`` then reads it as null, reason ``missing``).
 
 The schema itself cannot say the ``nulls`` rule without narrowing what 7.x accepts (breaking by
 our own policy); CHANGELOG.md carries it as a kpis_v8 candidate. Duplicate keys are a parsing
@@ -46,9 +48,10 @@ _TS_SECONDS = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:(\d{2})")
 def kpi_paths(schema: Mapping[str, Any] | None = None) -> tuple[KpiPath, ...]:
     """Every KPI path of ``schema`` (default: the packaged one), in schema order.
 
-    A KPI is a property at any depth whose schema admits ``null``: a leaf of a KPI group
-    (``nav.nav_total``), a top-level one (``run_mode``, 7.1.0), and an object-valued KPI
-    (``risk.dd_state``) as well as its children.
+    A KPI is a property at any depth whose schema admits ``null``: a leaf of ``nav``, ``risk``,
+    ``router`` or ``performance``, or a top-level one (``run_mode``, 7.1.0); an object-valued KPI
+    (``risk.dd_state``) is a KPI and so are its children. These are exactly the paths the
+    ``nulls`` vocabulary names (SPEC section 3).
     """
     if schema is None:
         return _packaged_kpi_paths()
@@ -152,7 +155,11 @@ def nulls_violations(doc: Mapping[str, Any]) -> list[Violation]:
                 ))
             continue
         present, value = _lookup(doc, kpi.parts)
-        if not present:
+        if not present:  # an optional KPI an older 7.x payload lacks: not null, not listed
+            if kpi.dotted in nulls:
+                violations.append(Violation(
+                    kpi.listed_path, f"{kpi.dotted} is listed as null but is absent"
+                ))
             continue
         if value is None:
             null_paths.add(kpi.parts)

@@ -29,7 +29,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from kpi_contract import jsonio
-from kpi_contract.document_rules import LEGACY_FLAT_KEYS, kpi_paths, legacy_keys
+from kpi_contract.document_rules import (
+    LEGACY_FLAT_KEYS,
+    kpi_paths,
+    legacy_keys,
+    nulls_violations,
+)
 from kpi_contract.errors import (
     DocumentInvalidError,
     LegacyFormatError,
@@ -104,7 +109,12 @@ def reading_from_bytes(
     _check_legacy(name, doc)
     _check_major(name, doc)
     projected = _absent_kpis_missing(doc, project_document(doc, load_schema()))
-    violations = validate_document(projected)
+    # The nulls rule holds for the payload as written, as for validate, publish_kpis and the
+    # mirror (one definition): a KPI listed but absent is refused although the projection would
+    # read it as null. KPIs this reader does not know (a newer minor's) are not judged.
+    written = nulls_violations(doc) if isinstance(doc, dict) else []
+    violations = sorted({*written, *validate_document(projected)},
+                        key=lambda v: (v.json_path, v.message))
     if violations:
         raise DocumentInvalidError(name, violations)
     kpis = KpisV7.model_validate(projected)

@@ -9,6 +9,9 @@ validator table is what tests/test_consumer_docs.py measures with the real valid
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 # One row per case: (rule, case, python-jsonschema, jsonschema-rs, Ajv 8 with the set-up,
 # Sourcemeta jsonschema, what a consumer adds). Verdicts: "accepts", "rejects", "cannot parse".
 VALIDATOR_TABLE_HEADER = ("rule (SPEC 5a)", "case", "python-jsonschema", "jsonschema-rs",
@@ -35,6 +38,11 @@ VALIDATOR_TABLE: tuple[tuple[str, ...], ...] = (
      "accepts", "accepts", "accepts", "accepts", "the same comparison"),
     ("`nulls` lists only null KPIs", "`risk.dd_state` null, `nulls` also names its `state`",
      "accepts", "accepts", "accepts", "accepts", "the same comparison"),
+    ("`nulls` lists only null KPIs",
+     "`nulls` names `router.reject_rate_order_count`, which is absent",
+     "accepts", "accepts", "accepts", "accepts",
+     "the same comparison over the leaves the payload has: a listed key's leaf is present and "
+     "null"),
     ("no leap second in `ts`", "`2016-12-31T23:59:60Z` (a real leap second)",
      "rejects", "accepts", "accepts", "accepts", "refuse a `:60` second in `ts`"),
     ("no leap second in `ts`", "`2026-01-01T23:59:60Z` (none that day)",
@@ -49,8 +57,42 @@ VALIDATOR_TABLE: tuple[tuple[str, ...], ...] = (
 )
 
 
-def render(version: str) -> list[str]:
-    """The section's Markdown lines (``version``: the schema's MAJOR.MINOR.PATCH)."""
+def optional_fields(document: dict[str, Any]) -> list[tuple[str, str | None]]:
+    """Every field of ``document`` (a kpis_v7 schema) that a payload may lack, in schema order:
+    (dotted path, unit or None). Every 7.0.0 field is required, so these are the fields added by
+    minor releases."""
+    return list(_optional(document, document, []))
+
+
+def _optional(node: dict[str, Any], root: dict[str, Any], path: list[str]
+              ) -> Iterator[tuple[str, str | None]]:
+    node = _object_schema(node, root)
+    required = set(node.get("required", ()))
+    for name, sub in node.get("properties", {}).items():
+        if name not in required:
+            yield ".".join([*path, name]), _object_schema(sub, root).get("x-unit")
+        yield from _optional(sub, root, [*path, name])
+
+
+def _object_schema(node: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
+    """``node`` with a local ``$ref`` followed, or its first ``anyOf`` member with properties."""
+    while isinstance(node.get("$ref"), str):
+        target: Any = root
+        for token in node["$ref"].removeprefix("#/").split("/"):
+            target = target[token]
+        node = target
+    for member in node.get("anyOf", ()):
+        resolved = _object_schema(member, root)
+        if "properties" in resolved:
+            return resolved
+    return node
+
+
+def render(version: str, document: dict[str, Any]) -> list[str]:
+    """The section's Markdown lines (``version``: the schema's MAJOR.MINOR.PATCH; ``document``:
+    the schema, for its optional fields)."""
+    optional = optional_fields(document)
+    listed = ", ".join(f"`{path}`" + (f" ({unit})" if unit else "") for path, unit in optional)
     table = [
         "| " + " | ".join(VALIDATOR_TABLE_HEADER) + " |",
         "|" + "---|" * len(VALIDATOR_TABLE_HEADER),
@@ -76,12 +118,48 @@ def render(version: str) -> list[str]:
         "writer must not invent fields, so validate what you read through your schema version: "
         "drop unknown fields first (the Python and JavaScript readers below do), or a newer "
         "payload fails your older schema.",
-        "3. **Read an absent optional field as null.** An earlier 7.x payload lacks the fields "
-        "added after it; such a field has no reason in `nulls`.",
+        "3. **Read an absent optional field as null, reason `missing`.** An earlier 7.x payload "
+        "lacks the fields added after it; `read_kpis` and `readKpisV7` read each as null and "
+        "list it in the reading's `nulls` as `missing`, so every null KPI of a reading has its "
+        "reason (the `jq` function below prints the same).",
         "4. **A null KPI has its reason in `nulls`** under its dotted path; the children of a "
         "null `risk.dd_state` take the reason of `risk.dd_state`.",
         "5. **Never default with `x || y` (JavaScript) or `x // y` (jq):** they turn a real "
         "`false` (and in JavaScript `0`) into the default. Test for null.",
+        "",
+        "### Optional fields, and readers of other 7.x versions",
+        "",
+        f"Version {version} has {len(optional)} optional fields (`required: no` in the field "
+        "reference above), each nullable with its own `nulls` key: " + listed + ". 7.1.0 added "
+        "them: what produced the payload (`live`, `testnet`, `dry_run`, `replay`; null when the "
+        "publisher did not say) and the number of observations behind each ratio or mean, "
+        "never estimated. A writer of this version always writes them; a 7.0.0 payload has "
+        "none of them, and is still valid.",
+        "",
+        "- **A 7.0.0 payload, today's readers.** `read_kpis` and `readKpisV7` accept it and "
+        "read each field it lacks as null, listed as `missing` in the reading's `nulls` (a "
+        "dashboard shows `n/a (missing)`, as for any KPI without a source). As a file, a "
+        "payload must keep the `nulls` rule for the leaves it carries: every null leaf listed, "
+        "and a listed key's leaf present and null. `nulls` may not name a field the payload "
+        "lacks: `kpi-contract validate`, `publish_kpis`, the mirror, `read_kpis`, "
+        "`readKpisV7` and `packageRuleViolations` all refuse it.",
+        "- **A 7.1.0 payload, a reader built on 7.0.0.** Its projection drops the fields above "
+        "and their `nulls` keys (the 7.0.0 schema does not know them), and reads the rest as "
+        "before: `readKpisV7` with `schemas/releases/kpis_v7-7.0.0.schema.json`, like "
+        "`read_kpis` of a 7.0.0 install, accepts every 7.1.0 payload. Ajv alone (`validate`) "
+        "with the 7.0.0 schema refuses it (`must NOT have additional properties`): readers "
+        "project first.",
+        "- **TypeScript.** The generated `KpisV7` type is the payload as written: an optional "
+        "field is declared optional (`run_mode?: \"live\" | ... | null`, "
+        "`reject_rate_order_count?: number | null`), so code that reads a raw payload must "
+        "handle its absence (`?? null`). `readKpisV7` returns a `KpisV7Reading` "
+        "(`js/reader.mjs`): every field present, null or a value, so a dashboard handles null "
+        "only. Types generated from 7.0.0 lack the new fields: such a dashboard compiles and "
+        "runs unchanged on 7.1.0 payloads (its reader drops them); with types regenerated from "
+        "7.1.0, a card table typed `{ [P in keyof Nulls]-?: ... }` stops compiling until "
+        "every new KPI has its card.",
+        "- **jq** ignores fields it does not know; an absent field reads as null and the `kpi` "
+        "function below prints `n/a (missing)` for it.",
         "",
         "### What a JSON Schema validator cannot check",
         "",
@@ -93,9 +171,11 @@ def render(version: str) -> list[str]:
         *table,
         "",
         "SPEC section 5a gives the package one definition of a valid document, these rules "
-        "included, for `kpi-contract validate`, `publish_kpis`, the mirror and `read_kpis`. The "
-        "JavaScript reader (`js/reader.mjs`) checks all of them but duplicate keys, which "
-        "`JSON.parse` hides; the jq check below covers `nulls` and leap seconds.",
+        "included, for `kpi-contract validate`, `publish_kpis`, the mirror and `read_kpis`. "
+        "The JavaScript reader (`js/reader.mjs`) does the same: `readKpisV7` checks all of them "
+        "but duplicate keys, which `JSON.parse` hides, on the document as written "
+        "(`packageRuleViolations(doc, schema)`). The jq check below covers `nulls` and leap "
+        "seconds.",
         "",
         "### Python",
         "",
@@ -163,7 +243,7 @@ def render(version: str) -> list[str]:
         "",
         "try {",
         '  const text = readFileSync("logs/state/kpis_v7.json", "utf8");',
-        "  const kpis = readKpisV7(text, { schema, validate }); // typed KpisV7",
+        "  const kpis = readKpisV7(text, { schema, validate }); // a KpisV7Reading",
         "  const share = kpis.router.maker_fill_share; // number | null",
         '  console.log(share !== null ? share : `n/a (${kpis.nulls["router.maker_fill_share"]})`);',
         "} catch (error) {",
@@ -176,13 +256,16 @@ def render(version: str) -> list[str]:
         "",
         "Validating with Ajv alone (`validate(doc)`) is the writer's check: it refuses a newer "
         "7.x payload's unknown fields. Readers call `readKpisV7`, which refuses another major, "
-        "projects the document onto the schema the way `read_kpis` does (the two agree on "
-        "every test document), validates, then checks the rules of the table.",
+        "projects the document onto the schema and lists the KPIs it lacks as `missing` the way "
+        "`read_kpis` does (the two give the same outcome and the same reading on every test "
+        "document), validates, then checks the rules of the table.",
         "",
         "**TypeScript.** `import type { KpisV7, Nulls, NullReason } from "
-        '"./types/kpis_v7.js";`: every nullable KPI is `T | null`, labels are unions of their '
-        "vocabulary, `keyof Nulls` is the union of KPI paths, and each unit is in its field's "
-        "doc comment. `js/tsconfig.json` is the checked configuration (`strict`, "
+        '"./types/kpis_v7.js";` and `import type { KpisV7Reading } from "./reader.mjs";`: every '
+        "nullable KPI is `T | null`, a field a 7.x payload may lack is optional in `KpisV7` and "
+        "present in `KpisV7Reading` (above), labels are unions of their vocabulary, `keyof "
+        "Nulls` is the union of KPI paths, and each unit is in its field's doc comment. "
+        "`js/tsconfig.json` is the checked configuration (`strict`, "
         "`noUncheckedIndexedAccess`, `allowJs` and `checkJs` for the `.mjs` modules, bundler "
         "module resolution as in a web build). A table typed `{ [P in keyof Nulls]-?: ... }`, "
         "as in the example, stops compiling when a release adds a KPI that the dashboard does "
@@ -203,7 +286,8 @@ def render(version: str) -> list[str]:
         "```",
         "",
         "Read with `jq` (1.6 or newer). It ignores unknown fields by itself and reads an absent "
-        "field as null; refuse another major first. One KPI, its value or why it is null:",
+        "field as null (reason `missing`, as the readers above); refuse another major first. One "
+        "KPI, its value or why it is null:",
         "",
         "<!-- snippet: jq-kpi -->",
         "```sh",
@@ -217,7 +301,7 @@ def render(version: str) -> list[str]:
         "    | if $value != null then $value",
         "      else [range($path | length; 0; -1) as $n | .nulls[$path[:$n] | join(\".\")]"
         " // empty]",
-        "           | \"n/a (\\(.[0] // \"absent\"))\"",
+        "           | \"n/a (\\(.[0] // \"missing\"))\"",
         "      end' \"$1\"",
         "}",
         "kpi logs/state/kpis_v7.json router.maker_fill_share",

@@ -72,7 +72,7 @@ def render(document: dict[str, Any]) -> str:
     for index, example in enumerate(document.get("examples", [])):
         lines += [f"Example {index + 1}:", "", "```json", json.dumps(example, indent=2), "```",
                   ""]
-    lines += docs_consumers.render(version)
+    lines += docs_consumers.render(version, document)
     return "\n".join(lines)
 
 

@@ -1,13 +1,16 @@
 """Documents every consumer's validator must judge alike (issue 14), with the verdict to give.
 
-Four sources: every snapshot fixture's expected payload, the schema's own examples, payloads
-published by the dry-run executor (``dry_run_payloads``), and documents generated from those by
-mutations (``mutated``): one leaf, key or object changed at a time, then seeded random
-combinations. A generated document's expected verdict comes from the mutation (a table written
-from SPEC section 3, not read from the schema), so a validator that agrees with the others but not
-with the contract is caught too. Valid documents keep the package-level rules of SPEC section 5a
-(``nulls`` lists exactly the null leaves, no leap second, no duplicate key, finite numbers), so
-they are valid for every reader, not only for a schema validator.
+Four sources: every snapshot fixture's expected payloads (its 7.0.0 ``expected`` and its 7.1.0
+``expected_7_1``), the examples of the current schema and of the frozen 7.0.0 release, payloads
+published by the dry-run executor (``dry_run_payloads``, 7.1.0 with ``run_mode`` and the sample
+counts), and documents generated from those by mutations (``mutated``): one leaf, key or object
+changed at a time, then seeded random combinations. Every document is judged by the current
+schema, so the 7.0.0 payloads are checked as what they are today: valid 7.x payloads without
+the optional fields of 7.1.0. A generated document's expected verdict comes from the mutation (a
+table written from SPEC section 3, not read from the schema), so a validator that agrees with the
+others but not with the contract is caught too. Valid documents keep the package-level rules of
+SPEC section 5a (``nulls`` lists exactly the null leaves, no leap second, no duplicate key, finite
+numbers), so they are valid for every reader, not only for a schema validator.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.consumer_validators import ROOT, schema
+from tests.consumer_validators import RELEASE_7_0_0, ROOT, schema
 from tests.snapshot_fixtures import FIXTURE_FILES
 
 Doc = dict[str, Any]
@@ -44,13 +47,15 @@ class Leaf:
     """A KPI leaf of SPEC section 3: JSON kind, bounds and vocabulary."""
 
     path: str
-    kind: str  # "number", "boolean" or "label"
+    kind: str  # "number", "count" (an integer), "boolean" or "label"
     minimum: float | None = None
     maximum: float | None = None
     vocabulary: tuple[str, ...] = ()
 
 
+COUNT_MAX = 2**53 - 1  # the schema's maximum for a sample count (the largest exact double)
 LEAVES = (
+    Leaf("run_mode", "label", vocabulary=("live", "testnet", "dry_run", "replay")),
     Leaf("nav.nav_total", "number"),
     Leaf("nav.nav_age_s", "number", minimum=0),
     Leaf("nav.sources_ok", "boolean"),
@@ -62,14 +67,20 @@ LEAVES = (
     Leaf("router.policy_quality", "label", vocabulary=("good", "ok", "degraded", "broken")),
     Leaf("router.maker_first", "boolean"),
     Leaf("router.maker_fill_share", "number", minimum=0, maximum=1),
+    Leaf("router.maker_fill_share_fill_count", "count", minimum=0, maximum=COUNT_MAX),
     Leaf("router.avg_slippage_bps", "number"),
+    Leaf("router.avg_slippage_bps_fill_count", "count", minimum=0, maximum=COUNT_MAX),
     Leaf("router.reject_rate", "number", minimum=0, maximum=1),
+    Leaf("router.reject_rate_order_count", "count", minimum=0, maximum=COUNT_MAX),
     Leaf("performance.expectancy", "number"),
+    Leaf("performance.expectancy_trade_count", "count", minimum=0, maximum=COUNT_MAX),
     Leaf("performance.sharpe_state", "label", vocabulary=("strong", "neutral", "poor", "unknown")),
 )
 NULL_PATHS = ("risk.dd_state", *(leaf.path for leaf in LEAVES))
+# The optional leaves (added in 7.1.0): a 7.0.0 payload lacks them, and is still valid.
+OPTIONAL = ("run_mode", *(leaf.path for leaf in LEAVES if leaf.kind == "count"))
 REASONS = ("missing", "invalid", "out_of_range")
-OBJECTS = {
+OBJECTS = {  # each object's required keys
     "": ("schema_version", "ts", "nav", "risk", "router", "performance", "nulls"),
     "nav": ("nav_total", "nav_age_s", "sources_ok"),
     "risk": ("dd_state", "atr_regime", "fee_pnl_ratio"),
@@ -86,15 +97,22 @@ def text_of(doc: object) -> str:
 
 
 def fixture_payloads() -> list[Case]:
-    """Every snapshot fixture's expected payload."""
-    return [Case(f"fixture:{path.stem}", text_of(json.loads(path.read_text())["expected"]), True)
-            for path in FIXTURE_FILES]
+    """Every snapshot fixture's expected payloads: 7.1.0 (``expected_7_1``), then 7.0.0
+    (``expected``, the compatibility corpus)."""
+    cases = []
+    for key, version in (("expected_7_1", "7.1.0"), ("expected", "7.0.0")):
+        cases += [Case(f"fixture:{version}:{path.stem}",
+                       text_of(json.loads(path.read_text())[key]), True)
+                  for path in FIXTURE_FILES]
+    return cases
 
 
 def schema_examples() -> list[Case]:
-    """The schema's own examples."""
-    return [Case(f"example:{index}", text_of(doc), True)
-            for index, doc in enumerate(schema()["examples"])]
+    """The current schema's own examples, then those of the frozen 7.0.0 release."""
+    old = json.loads(RELEASE_7_0_0.read_text(encoding="utf-8"))["examples"]
+    return [Case(f"example:{version}:{index}", text_of(doc), True)
+            for version, docs in (("current", schema()["examples"]), ("7.0.0", old))
+            for index, doc in enumerate(docs)]
 
 
 def dry_run_payloads(workdir: Path) -> list[Case]:
@@ -184,6 +202,15 @@ def delete(path: str) -> Mutation:
     return mutate
 
 
+def drop_optional(path: str) -> Mutation:
+    """Remove an optional leaf as a 7.0.0 payload lacks it (its ``nulls`` entry too)."""
+    def mutate(doc: Doc) -> None:
+        parent, key = _parent(doc, path)
+        parent.pop(key, None)
+        sync_nulls(doc)
+    return mutate
+
+
 def add_key(obj: str, key: str, value: Any) -> Mutation:
     def mutate(doc: Doc) -> None:
         _ensure_dd_state(doc, f"{obj}.{key}")
@@ -210,35 +237,42 @@ def valid_mutations() -> Iterator[tuple[str, Mutation]]:
     for index, path in enumerate(NULL_PATHS):
         reason = REASONS[index % len(REASONS)]
         yield f"null {path} ({reason})", set_leaf(path, None, reason)
+    for path in OPTIONAL:
+        yield f"absent {path}", drop_optional(path)
     for leaf in LEAVES:
-        if leaf.kind == "boolean":
-            yield f"{leaf.path}=true", set_leaf(leaf.path, True)
-            yield f"{leaf.path}=false", set_leaf(leaf.path, False)
-        elif leaf.kind == "label":
-            for label in leaf.vocabulary:
-                yield f"{leaf.path}={label}", set_leaf(leaf.path, label)
-        else:
-            low = leaf.minimum
-            values: list[Any] = [0, 0.0, 1, 5e-324, 0.5]
-            if leaf.maximum is not None:
-                values += [leaf.maximum, 1.0, 0.9999999999999999]
-            else:
-                values += [1.7976931348623157e308, 123456789012345678, 1e-300, 42]
-            if low is None:
-                values += [-1.7976931348623157e308, -0.5, -42]
-            for value in values:
-                yield f"{leaf.path}={value!r}", set_leaf(leaf.path, value)
+        for value in _valid_values(leaf):
+            yield f"{leaf.path}={value!r}", set_leaf(leaf.path, value)
     yield "dd_state both children null", _chain(
         set_leaf("risk.dd_state.state", None, "invalid"),
         set_leaf("risk.dd_state.drawdown_frac", None, "out_of_range"))
     yield "every KPI null", _chain(*(set_leaf(p, None, "missing") for p in NULL_PATHS[1:]),
                                    set_leaf("risk.dd_state", None, "missing"))
+    yield "every optional leaf absent", _chain(*(drop_optional(p) for p in OPTIONAL))
     for version in ("7.0.0", "7.0.1", "7.1.0", "7.10.25", "7.123456789.0"):
         yield f"schema_version={version}", set_raw("schema_version", version)
     for ts in ("2026-01-01T00:00:00Z", "2026-01-01T00:00:00.5Z", "2026-11-29T21:18:04.501933Z",
                "2024-02-29T12:00:00Z", "1970-01-01T00:00:00Z", "9999-12-31T23:59:59.999999999Z",
                "2026-01-01t00:00:00Z", "2026-06-30T23:59:59Z"):
         yield f"ts={ts}", set_raw("ts", ts)
+
+
+def _valid_values(leaf: Leaf) -> list[Any]:
+    """Values of ``leaf``'s kind within its bounds and vocabulary."""
+    if leaf.kind == "boolean":
+        return [True, False]
+    if leaf.kind == "label":
+        return list(leaf.vocabulary)
+    if leaf.kind == "count":
+        # 2.0 and 1e3 are integers to JSON Schema (a number with a zero fraction)
+        return [0, 1, 5000, 2.0, 1e3, COUNT_MAX]
+    values: list[Any] = [0, 0.0, 1, 5e-324, 0.5]
+    if leaf.maximum is not None:
+        values += [leaf.maximum, 1.0, 0.9999999999999999]
+    else:
+        values += [1.7976931348623157e308, 123456789012345678, 1e-300, 42]
+    if leaf.minimum is None:
+        values += [-1.7976931348623157e308, -0.5, -42]
+    return values
 
 
 def invalid_mutations() -> Iterator[tuple[str, Mutation]]:
@@ -259,6 +293,9 @@ def _wrong_leaves() -> Iterator[tuple[str, Mutation]]:
                 wrong += [leaf.minimum - 1e-9, -1, -5e-324]
             if leaf.maximum is not None:
                 wrong += [leaf.maximum + 1e-9, 1.0000000000000002, 2, 100]
+        elif leaf.kind == "count":
+            wrong = [-1, -0.5, 0.5, 1.5, 1e-300, COUNT_MAX + 1, 2**63, "100", "", True, False,
+                     {}, [], [1]]
         elif leaf.kind == "boolean":
             wrong = [0, 1, "true", "false", "", {}, []]
         else:
@@ -285,7 +322,8 @@ def _wrong_objects() -> Iterator[tuple[str, Mutation]]:
 
 
 def _wrong_nulls() -> Iterator[tuple[str, Mutation]]:
-    for key in ("nav", "nav.unknown", "risk.dd_state.", "NAV.NAV_TOTAL", "nav.nav_total ", "", "$"):
+    for key in ("nav", "nav.unknown", "risk.dd_state.", "NAV.NAV_TOTAL", "nav.nav_total ", "", "$",
+                "RUN_MODE", "run_mode.mode", "router.fill_count", "router.reject_rate_count"):
         yield f"nulls key {key!r}", set_null_reason(key, "missing")
     for reason in ("MISSING", "unknown", "", None, 0, True, [], {}, "out-of-range"):
         yield f"nulls reason {reason!r}", set_null_reason("nav.nav_total", reason)

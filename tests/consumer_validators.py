@@ -32,6 +32,7 @@ import jsonschema_rs
 ROOT = Path(__file__).resolve().parent.parent
 JS = ROOT / "js"
 SCHEMA_PATH = ROOT / "schemas" / "kpis_v7.schema.json"
+RELEASE_7_0_0 = ROOT / "schemas" / "releases" / "kpis_v7-7.0.0.schema.json"
 
 Verdict = Literal["valid", "invalid", "unparsed"]
 Validator = Callable[[Sequence[str]], list[Verdict]]

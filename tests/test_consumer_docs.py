@@ -15,13 +15,17 @@ from typing import Any
 
 import pytest
 
+from kpi_contract.errors import DocumentInvalidError
+from kpi_contract.reader import read_kpis
 from tests.consumer_corpus import text_of
 from tests.consumer_validators import (
     JS,
+    RELEASE_7_0_0,
     ROOT,
     ajv,
     js_reader,
     jsonschema_rs_validator,
+    node_json,
     python_jsonschema,
     schema,
     sourcemeta,
@@ -47,6 +51,9 @@ TABLE_CASES = {
         {**EXAMPLES[0], "nulls": {"nav.nav_total": "missing"}}),
     "`risk.dd_state` null, `nulls` also names its `state`": text_of({**NULLS_EXAMPLE, "nulls": {
         **NULLS_EXAMPLE["nulls"], "risk.dd_state.state": "missing"}}),
+    "`nulls` names `router.reject_rate_order_count`, which is absent": text_of(
+        {**NULLS_EXAMPLE, "router": {k: v for k, v in NULLS_EXAMPLE["router"].items()
+                                     if k != "reject_rate_order_count"}}),
     "`2016-12-31T23:59:60Z` (a real leap second)": text_of(
         {**EXAMPLES[0], "ts": "2016-12-31T23:59:60Z"}),
     "`2026-01-01T23:59:60Z` (none that day)": text_of(
@@ -101,30 +108,68 @@ def test_the_table_says_what_each_validator_does() -> None:
         assert said == did, row[1]
 
 
+LISTED_ABSENT = "`nulls` names `router.reject_rate_order_count`, which is absent"
+
+
 def test_the_javascript_reader_refuses_every_case_but_duplicate_keys() -> None:
     """As the section says: readKpisV7 refuses each case except duplicate keys (JSON.parse
-    keeps the last)."""
+    keeps the last), a listed absent field included (the rules hold for the document as
+    written), and packageRuleViolations names that one."""
     kinds = js_reader(list(TABLE_CASES.values()))
     refused = dict(zip(TABLE_CASES, kinds, strict=True))
     duplicate = next(iter(TABLE_CASES))
     assert refused.pop(duplicate) == "ok"
+    assert refused[LISTED_ABSENT] == "rules"
     assert set(refused.values()) <= {"rules", "invalid", "json"}
+    found = node_json("out(reader.packageRuleViolations(INPUT, SCHEMA));",
+                      data=json.loads(TABLE_CASES[LISTED_ABSENT]))
+    assert found == [{"path": "/nulls/router.reject_rate_order_count",
+                      "message": "router.reject_rate_order_count is listed as null but is absent"}]
+
+
+def test_the_package_refuses_a_listed_absent_field_in_every_tool(tmp_path: Path) -> None:
+    """The section's claim for the package: validate and read_kpis both refuse a payload whose
+    nulls names a field it lacks (one definition of valid)."""
+    path = tmp_path / "kpis_v7.json"
+    path.write_text(TABLE_CASES[LISTED_ABSENT], encoding="utf-8")
+    with pytest.raises(DocumentInvalidError, match="listed as null but is absent"):
+        read_kpis(path)
+    result = subprocess.run([sys.executable, "-m", "kpi_contract", "validate", str(path)],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 1
+    assert "router.reject_rate_order_count is listed as null but is absent" in result.stderr
+
+
+def test_ajv_alone_with_the_7_0_0_schema_refuses_a_7_1_0_payload() -> None:
+    """As the section says: a reader must project first; Ajv with the 7.0.0 release's schema
+    refuses a 7.1.0 payload's new fields, readKpisV7 with the same schema reads it."""
+    result = node_json(
+        "const ajv = new Ajv2020(); addFormats(ajv); setUpAjvForKpisV7(ajv);\n"
+        "const validate = ajv.compile(SCHEMA);\n"
+        "const read = reader.readKpisV7(JSON.stringify(INPUT), { schema: SCHEMA, validate });\n"
+        "out([validate(INPUT), validate.errors.map((e) => e.message), Object.keys(read)]);",
+        schema_path=RELEASE_7_0_0, data=EXAMPLES[0])
+    valid, messages, read = result
+    assert (valid, set(messages)) == (False, {"must NOT have additional properties"})
+    assert "run_mode" not in read
 
 
 # --- snippets, run as written ---
 
 def payload(kind: str) -> str:
-    """The text of one test payload: with the KPI null, with a value, from a later 7.x writer,
-    of another major, without the KPI at all."""
+    """The text of one test payload: with the KPI null, with a value (7.1.0), a 7.0.0 one with a
+    value, from a later 7.x writer, of another major, without the KPI at all."""
     if kind == "null":
         return text_of(NULLS_EXAMPLE)
-    if kind == "value":
+    if kind in ("value", "older"):
         fixture = json.loads((FIXTURE_DIR / "01_healthy_full.json").read_text())
-        return text_of(fixture["expected"])
+        return text_of(fixture["expected_7_1" if kind == "value" else "expected"])
     doc: Any = copy.deepcopy(NULLS_EXAMPLE)
     if kind == "newer":
         doc["schema_version"] = "7.4.2"
         doc["run_mode"] = "replay"
+        del doc["nulls"]["run_mode"]
+        doc["source"] = {"host": "exec-2"}
         doc["router"]["maker_fill_samples"] = None
         doc["nulls"]["router.maker_fill_samples"] = "missing"
     elif kind == "major8":
@@ -147,17 +192,21 @@ def workdir(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def run_snippet(workdir: Path, language: str, text: str) -> subprocess.CompletedProcess[str]:
-    """Write ``text`` (the current payload) and run the snippet of ``language`` in ``workdir``."""
+def run_snippet(workdir: Path, language: str, text: str, kpi: str = KPI
+                ) -> subprocess.CompletedProcess[str]:
+    """Write ``text`` (the current payload) and run the snippet of ``language`` in ``workdir``,
+    reading ``kpi`` instead of the snippet's own."""
     (workdir / "logs" / "state" / "kpis_v7.json").write_text(text, encoding="utf-8")
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    name = {"python": "python-read", "js": "js-read"}.get(language, language)
+    code = snippet(name).replace(KPI, kpi)  # also kpis.router.maker_fill_share -> kpis.<kpi>
     if language == "python":
-        command = [sys.executable, "-c", snippet("python-read")]
+        command = [sys.executable, "-c", code]
     elif language == "js":
-        (workdir / "js" / "read-kpis.mjs").write_text(snippet("js-read"), encoding="utf-8")
+        (workdir / "js" / "read-kpis.mjs").write_text(code, encoding="utf-8")
         command = ["node", "js/read-kpis.mjs"]
     else:
-        command = ["bash", "-c", snippet(language)]
+        command = ["bash", "-c", code]
     return subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True,
                           check=False)
 
@@ -165,10 +214,10 @@ def run_snippet(workdir: Path, language: str, text: str) -> subprocess.Completed
 @pytest.mark.parametrize("language", ["python", "js", "jq-kpi"])
 def test_read_snippets_print_the_value_or_the_null_reason(workdir: Path, language: str) -> None:
     """The Python, JavaScript and jq snippets print a KPI's value, or n/a with its reason, also
-    for a later 7.x payload with fields they do not know (SPEC 8: ignored)."""
+    for a later 7.x payload with fields they do not know (SPEC 8: ignored) and a 7.0.0 one."""
     value = json.loads(payload("value"))["router"]["maker_fill_share"]
     for kind, expected in (("null", "n/a (missing)"), ("newer", "n/a (missing)"),
-                           ("value", value)):
+                           ("value", value), ("older", value)):
         result = run_snippet(workdir, language, payload(kind))
         assert result.returncode == 0, (kind, result.stderr)
         out = result.stdout.strip()
@@ -176,6 +225,22 @@ def test_read_snippets_print_the_value_or_the_null_reason(workdir: Path, languag
             assert float(out) == expected, kind
         else:
             assert out == expected, kind
+
+
+@pytest.mark.parametrize("language", ["python", "js", "jq-kpi"])
+@pytest.mark.parametrize("kpi", ["router.reject_rate_order_count", "run_mode"])
+def test_read_snippets_read_a_7_0_0_payloads_new_field_as_missing(
+    workdir: Path, language: str, kpi: str
+) -> None:
+    """Each snippet, reading a 7.1.0 field (top level or nested): a 7.0.0 payload's absent field
+    prints n/a (missing), a 7.1.0 payload's value prints as written."""
+    older = run_snippet(workdir, language, payload("older"), kpi)
+    assert (older.returncode, older.stdout, older.stderr) == (0, "n/a (missing)\n", "")
+    doc = json.loads(payload("value"))
+    newer = run_snippet(workdir, language, payload("value"), kpi)
+    assert newer.returncode == 0, newer.stderr
+    expected = doc["run_mode"] if kpi == "run_mode" else doc["router"][kpi.split(".")[1]]
+    assert newer.stdout.strip() == str(expected)
 
 
 @pytest.mark.parametrize(("language", "code", "message"), [
@@ -195,9 +260,10 @@ def test_read_snippets_refuse_another_major(workdir: Path, language: str, code: 
 
 
 def test_jq_reads_an_absent_field_as_null(workdir: Path) -> None:
-    """A payload without the KPI at all: jq reads it as null, and there is no reason for it."""
+    """A payload without the KPI at all: jq reads it as null, reason missing, as the readers
+    read an absent optional field."""
     result = run_snippet(workdir, "jq-kpi", payload("absent"))
-    assert (result.returncode, result.stdout) == (0, "n/a (absent)\n")
+    assert (result.returncode, result.stdout) == (0, "n/a (missing)\n")
 
 
 def test_jq_kpi_takes_a_null_dd_states_reason_for_its_children(workdir: Path) -> None:
@@ -217,11 +283,12 @@ def test_jq_nulls_lists_reasons_and_checks_the_rules(workdir: Path) -> None:
     *listed, verdict = good.stdout.splitlines()
     assert listed == [f"{k}\t{v}" for k, v in NULLS_EXAMPLE["nulls"].items()]
     assert verdict == "true"
-    for kind in ("value", "newer"):
+    for kind in ("value", "newer", "older"):
         assert run_snippet(workdir, "jq-nulls", payload(kind)).returncode == 0, kind
     for case in ("`nav.sources_ok` null, `nulls` empty",
                  "`nulls` names `nav.nav_total`, which has a value",
                  "`risk.dd_state` null, `nulls` also names its `state`",
+                 LISTED_ABSENT,
                  "`2016-12-31T23:59:60Z` (a real leap second)"):
         result = run_snippet(workdir, "jq-nulls", TABLE_CASES[case])
         assert result.returncode == 1, case

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from kpi_contract.schema import SCHEMA_VERSION
 from tests.consumer_corpus import (
+    OPTIONAL,
     Case,
     dry_run_payloads,
     fixture_payloads,
@@ -57,17 +59,32 @@ def verdicts(corpus: list[Case]) -> dict[str, list[Verdict]]:
 
 
 def test_corpus_has_every_source_and_both_verdicts(corpus: list[Case]) -> None:
-    """The corpus holds every fixture, both schema examples, the dry-run payloads, every single
-    mutation and the random combinations, with valid and invalid documents."""
+    """The corpus holds every fixture's 7.0.0 and 7.1.0 payloads, the examples of the current
+    schema and of the 7.0.0 release, the dry-run payloads, every single mutation and the random
+    combinations, with valid and invalid documents."""
     sources = Counter(case.name.split(":")[0] for case in corpus)
-    assert sources["fixture"] == len(FIXTURE_FILES) > 0
-    assert sources["example"] == 2
+    versions = Counter(json.loads(case.text)["schema_version"] for case in corpus
+                       if case.name.split(":")[0] in ("fixture", "example"))
+    assert sources["fixture"] == 2 * len(FIXTURE_FILES) > 0
+    assert sources["example"] == 4
+    assert versions == {"7.0.0": len(FIXTURE_FILES) + 2, "7.1.0": len(FIXTURE_FILES) + 2}
     assert sources["dry-run"] == 2 * (1 + 3 + 3)
     assert sources["valid"] == len(list(valid_mutations()))
     assert sources["invalid"] == len(list(invalid_mutations()))
     assert sum(name.startswith("combo") for name in sources) == COMBINATIONS
     assert Counter(case.valid for case in corpus) [False] > 300
     assert len({case.text for case in corpus if case.name.startswith("dry-run")}) > 3
+
+
+def test_dry_run_payloads_are_7_1_0_with_run_mode_and_counts(dry_run: list[Case]) -> None:
+    """What the dry-run executor publishes carries 7.1.0's fields: run_mode dry_run (never live)
+    and every sample count, some of them with a value."""
+    docs = [json.loads(case.text) for case in dry_run]
+    assert {doc["schema_version"] for doc in docs} == {SCHEMA_VERSION}
+    assert {doc["run_mode"] for doc in docs} == {"dry_run"}
+    counts = [doc[obj][key] for doc in docs for obj, key in
+              (path.split(".") for path in OPTIONAL if path != "run_mode")]
+    assert any(isinstance(count, int) and count > 0 for count in counts)
 
 
 @pytest.mark.parametrize("validator", sorted(VALIDATORS))

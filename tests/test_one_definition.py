@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from execution.sync_state import StateMirror
 from kpi_contract import cli
 from kpi_contract.document_rules import kpi_paths
-from kpi_contract.errors import KpiContractError
+from kpi_contract.errors import DocumentInvalidError, KpiContractError
 from kpi_contract.publish import publish_kpis
 from kpi_contract.reader import read_kpis
 from kpi_contract.schema import load_schema
@@ -161,21 +161,21 @@ def nulls_cases() -> list[tuple[str, dict[str, Any]]]:
     children_instead["nulls"]["risk.dd_state.drawdown_frac"] = "missing"
     leaf_unlisted = example()
     leaf_unlisted["risk"]["dd_state"]["drawdown_frac"] = None
-    top_level_unlisted = example()  # 7.1.0's run_mode sits at the top, outside the KPI groups
-    top_level_unlisted["run_mode"] = None
-    top_level_listed_with_value = example()
-    top_level_listed_with_value["nulls"]["run_mode"] = "missing"
+    run_mode_unlisted = example()
+    run_mode_unlisted["run_mode"] = None
+    run_mode_listed = example()
+    run_mode_listed["nulls"]["run_mode"] = "missing"
     count_unlisted = example()
-    count_unlisted["router"]["reject_rate_order_count"] = None
+    count_unlisted["performance"]["expectancy_trade_count"] = None
     return [
+        ("top-level-run-mode-null-not-listed", run_mode_unlisted),
+        ("top-level-run-mode-listed-with-a-value", run_mode_listed),
+        ("sample-count-null-not-listed", count_unlisted),
         ("null-not-listed", unlisted),
         ("listed-with-a-value", listed_with_value),
         ("child-of-a-null-parent-listed", child_of_null),
         ("children-listed-instead-of-parent", children_instead),
         ("nested-leaf-not-listed", leaf_unlisted),
-        ("top-level-null-not-listed", top_level_unlisted),
-        ("top-level-listed-with-a-value", top_level_listed_with_value),
-        ("sample-count-null-not-listed", count_unlisted),
     ]
 
 
@@ -193,6 +193,23 @@ def test_a_consistent_nulls_with_a_null_object_is_valid(tools: Tools) -> None:
     doc["risk"]["dd_state"] = {"state": None, "drawdown_frac": None}
     doc["nulls"] = {"risk.dd_state.state": "invalid", "risk.dd_state.drawdown_frac": "missing"}
     assert_all(tools, doc, True)
+
+
+def test_an_absent_optional_kpi_is_neither_null_nor_listed(tools: Tools) -> None:
+    """An older 7.x payload without a 7.1.0 count is valid everywhere; written with the count
+    absent but listed in nulls it is refused by all four tools, read_kpis included (its
+    projection would read the count as null, but the rule holds for the payload as written)."""
+    absent = example()
+    del absent["router"]["reject_rate_order_count"]
+    assert_all(tools, absent, True)
+    listed = example()
+    del listed["run_mode"]
+    listed["nulls"]["run_mode"] = "invalid"
+    assert_all(tools, listed, False)
+    result = run_cli("validate", str(tools.state / KPI))
+    assert "$.nulls.run_mode: run_mode is listed as null but is absent" in result.stderr
+    with pytest.raises(DocumentInvalidError, match="run_mode is listed as null but is absent"):
+        read_kpis(tools.state / KPI)
 
 
 def test_the_kpi_paths_are_derived_from_the_schema() -> None:

@@ -5,6 +5,7 @@ null reason of real payloads."""
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -18,7 +19,14 @@ import pytest
 
 from kpi_contract.schema import SCHEMA_VERSION
 from tests.consumer_corpus import text_of
-from tests.consumer_validators import JS, ROOT, SCHEMA_PATH, require_node_modules, schema
+from tests.consumer_validators import (
+    JS,
+    RELEASE_7_0_0,
+    ROOT,
+    SCHEMA_PATH,
+    require_node_modules,
+    schema,
+)
 from tests.snapshot_fixtures import FIXTURE_FILES
 
 TYPES = JS / "types" / "kpis_v7.d.ts"
@@ -69,20 +77,41 @@ def test_stale_types_are_caught_and_regenerating_fixes_them(tmp_path: Path) -> N
     assert (usage.returncode, usage.stderr) == (2, "usage: generate-types.mjs [--check]\n")
 
 
+def declared(text: str, interface: str) -> dict[str, str]:
+    """The fields of ``export interface NAME`` in the generated types: name -> ``: T`` or
+    ``?: T`` (optional)."""
+    body = re.search(rf"export interface {interface} \{{(.*?)\n\}}", text, re.DOTALL)
+    assert body is not None, interface
+    return {m.group(1): m.group(2) for m in re.finditer(
+        r'^  "?([A-Za-z0-9_.]+)"?(\??: .*);$', body.group(1), re.MULTILINE)}
+
+
 def test_types_follow_the_schema() -> None:
-    """Nulls has exactly the schema's KPI paths as optional keys of type NullReason; each KPI
-    field is declared ``| null``; each unit is in its field's doc comment."""
+    """Nulls has exactly the schema's KPI paths as optional keys of type NullReason; each KPI is
+    declared ``| null``, optional (``?:``) exactly where the schema does not require it (7.1.0's
+    run_mode and sample counts), counts as numbers; each unit is in its field's doc comment."""
     text = TYPES.read_text(encoding="utf-8")
-    nulls = re.search(r"export interface Nulls \{(.*?)\n\}", text, re.DOTALL)
-    assert nulls is not None
-    keys = re.findall(r'^\s+"([^"]+)"\?: NullReason;$', nulls.group(1), re.MULTILINE)
-    assert keys == schema()["$defs"]["Nulls"]["propertyNames"]["enum"]
-    for leaf in ("nav_total", "nav_age_s", "sources_ok", "drawdown_frac", "fee_pnl_ratio",
-                 "maker_first", "maker_fill_share", "avg_slippage_bps", "reject_rate",
-                 "expectancy"):
-        assert re.search(rf"^\s+{leaf}: (number|boolean) \| null;$", text, re.MULTILINE), leaf
+    current = schema()
+    vocabulary = current["$defs"]["Nulls"]["propertyNames"]["enum"]
+    assert declared(text, "Nulls") == dict.fromkeys(vocabulary, "?: NullReason")
+    objects = {"KpisV7": current, **{name: current["$defs"][name] for name in
+                                     ("Nav", "DdState", "Risk", "Router", "Performance")}}
+    for interface, sub in objects.items():
+        fields = declared(text, interface)
+        assert list(fields) == list(sub["properties"]), interface
+        for name, field in fields.items():
+            optional = name not in sub["required"]
+            assert field.startswith("?: " if optional else ": "), (interface, name)
+            types = sub["properties"][name].get("type", [])
+            nullable = "null" in ([types] if isinstance(types, str) else types) \
+                or name == "dd_state"
+            assert field.endswith(" | null") == nullable, (interface, name)
+    assert declared(text, "Router")["reject_rate_order_count"] == "?: number | null"
+    assert declared(text, "KpisV7")["run_mode"] == (
+        '?: "live" | "testnet" | "dry_run" | "replay" | null')
     assert "dd_state: DdState | null;" in text
     assert "Unit (x-unit): USD/trade\n   */\n  expectancy: number | null;" in text
+    assert "Unit (x-unit): trades\n   */\n  expectancy_trade_count?: number | null;" in text
 
 
 def test_tsc_strict_passes_on_the_example_and_the_modules() -> None:
@@ -92,11 +121,15 @@ def test_tsc_strict_passes_on_the_example_and_the_modules() -> None:
 
 
 def tsc_snippet(tmp_path: Path, body: str) -> subprocess.CompletedProcess[str]:
-    """Type-check a made-up consumer file with the example's compiler options."""
+    """Type-check a made-up consumer file with the example's compiler options: ``k`` is a
+    payload as the types describe it, ``r`` what readKpisV7 returns."""
     types = os.path.relpath(JS / "types" / "kpis_v7.js", tmp_path)
+    reader = os.path.relpath(JS / "reader.mjs", tmp_path)
     (tmp_path / "consumer.ts").write_text(
         f'import type {{ KpisV7, Nulls }} from "{types}";\n'
-        f"declare const k: KpisV7;\n{body}\n", encoding="utf-8")
+        f'import type {{ KpisV7Reading }} from "{reader}";\n'
+        f"declare const k: KpisV7;\ndeclare const r: KpisV7Reading;\n{body}\n",
+        encoding="utf-8")
     (tmp_path / "tsconfig.json").write_text(json.dumps({
         "extends": str(JS / "tsconfig.json"),
         "compilerOptions": {"rootDir": "/", "types": []},
@@ -106,12 +139,17 @@ def tsc_snippet(tmp_path: Path, body: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_a_consumer_that_handles_nulls_type_checks(tmp_path: Path) -> None:
-    """The control for the misuse cases below: the same harness passes on correct code."""
+    """The control for the misuse cases below: the same harness passes on correct code, a
+    reading's 7.1.0 fields included (present, null or a value: a 7.0.0 payload's are null)."""
     result = tsc_snippet(tmp_path, (
         "const total: number | null = k.nav.nav_total;\n"
         "const dd = k.risk.dd_state === null ? null : k.risk.dd_state.state;\n"
         'const why: string = k.nulls["nav.nav_total"] ?? "not null";\n'
-        "export { total, dd, why };"))
+        "const orders: number | null = r.router.reject_rate_order_count;\n"
+        'const mode: "live" | "testnet" | "dry_run" | "replay" | null = r.run_mode;\n'
+        "const raw: number | null = k.router.reject_rate_order_count ?? null;\n"
+        'const modeWhy: string = r.nulls.run_mode ?? "not null";\n'
+        "export { total, dd, why, orders, mode, raw, modeWhy };"))
     assert result.returncode == 0, result.stdout
 
 
@@ -122,12 +160,18 @@ def test_a_consumer_that_handles_nulls_type_checks(tmp_path: Path) -> None:
     ('export const q: "good" | "ok" | null = k.router.policy_quality;', "TS2322"),
     ("export const f: boolean = k.router.maker_first;", "TS2322"),
     ('export const all: { [P in keyof Nulls]-?: string } = { "nav.nav_total": "" };', "TS2740"),
+    ("export const c: number | null = k.router.reject_rate_order_count;", "TS2322"),
+    ("export const c: number = r.performance.expectancy_trade_count;", "TS2322"),
+    ('export const m: "live" | null = r.run_mode;', "TS2322"),
+    ('export const w: string = r.nulls["router.reject_rate_order_count"];', "TS2322"),
 ])
 def test_tsc_refuses_a_consumer_that_ignores_null_or_the_vocabulary(
     tmp_path: Path, body: str, code: str
 ) -> None:
     """Reading a nullable KPI as a plain number, a missing dd_state check, a misspelt nulls key,
-    a narrowed label set or a KPI table missing KPIs are compile errors."""
+    a narrowed label set, a KPI table missing KPIs, a 7.1.0 field of a raw payload without its
+    absent case, a reading's count or run_mode without its null case, or a nulls entry as if
+    always there are compile errors."""
     result = tsc_snippet(tmp_path, body)
     assert result.returncode != 0
     assert f"error {code}:" in result.stdout, result.stdout
@@ -148,9 +192,11 @@ def render(example: Path, payload: Path) -> subprocess.CompletedProcess[str]:
 
 
 def payloads(tmp_path: Path) -> list[Path]:
-    """Every fixture's expected payload and both schema examples, as files."""
-    docs = [json.loads(p.read_text())["expected"] for p in FIXTURE_FILES]
-    docs += schema()["examples"]
+    """Every fixture's expected payloads (7.1.0 and 7.0.0) and the examples of the current schema
+    and of the 7.0.0 release, as files."""
+    fixtures = [json.loads(p.read_text()) for p in FIXTURE_FILES]
+    docs = [f["expected_7_1"] for f in fixtures] + [f["expected"] for f in fixtures]
+    docs += schema()["examples"] + json.loads(RELEASE_7_0_0.read_text())["examples"]
     paths = []
     for index, doc in enumerate(docs):
         path = tmp_path / f"payload{index}.json"
@@ -160,11 +206,14 @@ def payloads(tmp_path: Path) -> list[Path]:
 
 
 def expected_cell(doc: dict[str, Any], path: str) -> str | None:
-    """The null reason a card must show for ``path``, or None when the KPI has a value."""
+    """The null reason a card must show for ``path``, or None when the KPI has a value. A KPI
+    the payload lacks (a 7.0.0 payload's run_mode and counts) is null, reason missing."""
     node: Any = doc
     for part in path.split("."):
         if node is None:  # a child of a null dd_state: the parent's reason
             return str(doc["nulls"]["risk.dd_state"])
+        if part not in node:
+            return "missing"
         node = node[part]
     return str(doc["nulls"][path]) if node is None else None
 
@@ -173,9 +222,10 @@ def test_example_renders_every_kpi_with_value_or_null_reason(
     example: Path, tmp_path: Path
 ) -> None:
     """For each payload: a header, then one card per KPI path in schema order; a null KPI's card
-    says n/a with the reason from nulls, any other card has a value and a status."""
+    says n/a with the reason from nulls (missing for a 7.1.0 field a 7.0.0 payload lacks), any
+    other card has a value and a status."""
     paths = schema()["$defs"]["Nulls"]["propertyNames"]["enum"]
-    seen_null = 0
+    seen_null = absent = 0
     for payload in payloads(tmp_path):
         doc = json.loads(payload.read_text())
         result = render(example, payload)
@@ -184,6 +234,7 @@ def test_example_renders_every_kpi_with_value_or_null_reason(
         assert header == f"kpis_v7 {doc['schema_version']} at {doc['ts']}"
         cards = [line.split("\t") for line in lines]
         assert [c[0] for c in cards] == paths
+        absent += "run_mode" not in doc
         for path, status, text in cards:
             reason = expected_cell(doc, path)
             if reason is not None:
@@ -193,6 +244,22 @@ def test_example_renders_every_kpi_with_value_or_null_reason(
                 assert status in {"ok", "warn", "bad"}, path
                 assert not text.startswith("n/a"), path
     assert seen_null > 10
+    assert absent == len(FIXTURE_FILES) + 2
+
+
+def test_example_renders_counts_and_run_mode(example: Path, tmp_path: Path) -> None:
+    """A 7.1.0 payload's counts render with their unit, run_mode with a warning unless live."""
+    doc = copy.deepcopy(schema()["examples"][0])
+    doc["run_mode"] = "replay"
+    doc["router"]["reject_rate_order_count"] = 12345
+    payload = tmp_path / "kpis_v7.json"
+    payload.write_text(text_of(doc), encoding="utf-8")
+    result = render(example, payload)
+    assert result.returncode == 0, result.stderr
+    cards = {line.split("\t")[0]: line.split("\t")[1:] for line in result.stdout.splitlines()[1:]}
+    assert cards["run_mode"] == ["warn", "replay"]
+    assert cards["router.reject_rate_order_count"] == ["ok", "12,345 orders"]
+    assert cards["performance.expectancy_trade_count"] == ["ok", "77 trades"]
 
 
 def test_example_renders_a_dry_run_payload(example: Path, tmp_path: Path) -> None:
@@ -219,8 +286,14 @@ def test_example_renders_a_dry_run_payload(example: Path, tmp_path: Path) -> Non
      "version: schema_version 8.0.0 is major 8; this reader reads major 7 only"),
     (text_of({**schema()["examples"][0], "nav": {}}), 1,
      "invalid: /nav: must have required property 'nav_total'"),
-    (text_of({**schema()["examples"][1], "nulls": {}}), 1,
+    (text_of({**schema()["examples"][1], "nulls": {
+        k: v for k, v in schema()["examples"][1]["nulls"].items() if k != "nav.sources_ok"}}), 1,
      "rules: /nulls/nav.sources_ok: nav.sources_ok is null but nulls does not say why"),
+    (text_of({**schema()["examples"][0], "nulls": {"run_mode": "missing"}}), 1,
+     "rules: /nulls/run_mode: run_mode is listed in nulls but is not a null KPI"),
+    (text_of({**schema()["examples"][0], "router": {
+        **schema()["examples"][0]["router"], "maker_fill_share_fill_count": -3}}), 1,
+     "invalid: /router/maker_fill_share_fill_count: must be >= 0"),
     ('{"schema_version": "7.0.0",', 1, "json: not valid JSON: "),
 ])
 def test_example_refuses_a_bad_payload_in_one_line(

@@ -1,5 +1,7 @@
 // Example for dashboard developers: read kpis_v7.json, validate it, and render one card per KPI,
-// handling every nullable KPI and showing why a KPI is null.
+// handling every nullable KPI and showing why a KPI is null. readKpisV7 returns a KpisV7Reading:
+// every field of the schema present, so a 7.0.0 payload's absent 7.1.0 fields (run_mode, the
+// sample counts) arrive as null with `missing` in `nulls`, like any other null KPI.
 //
 //     node_modules/.bin/tsc -p tsconfig.json --noEmit false --outDir build
 //     node build/examples/kpi-cards.js ../schemas/kpis_v7.schema.json ../logs/state/kpis_v7.json
@@ -11,7 +13,8 @@ import Ajv2020 from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { setUpAjvForKpisV7 } from "../ajv-setup.mjs";
 import { KpisV7ReadError, readKpisV7 } from "../reader.mjs";
-import type { KpisV7, NullReason, Nulls } from "../types/kpis_v7.js";
+import type { KpisV7Reading } from "../reader.mjs";
+import type { NullReason, Nulls } from "../types/kpis_v7.js";
 
 /** A KPI's dotted path: exactly the keys `nulls` may have. */
 export type KpiPath = keyof Nulls;
@@ -23,33 +26,33 @@ export interface Card {
 }
 
 /** What a card says for a null KPI: the reason from `nulls`. */
-function unavailable(kpis: KpisV7, path: KpiPath): Omit<Card, "path"> {
+function unavailable(kpis: KpisV7Reading, path: KpiPath): Omit<Card, "path"> {
   const reason: NullReason | undefined = kpis.nulls[path];
   return { text: `n/a (${reason ?? "no reason given"})`, status: "none" };
 }
 
-function number(kpis: KpisV7, path: KpiPath, value: number | null, unit: string,
+function number(kpis: KpisV7Reading, path: KpiPath, value: number | null, unit: string,
                 digits: number, status: (v: number) => Status = () => "ok"): Omit<Card, "path"> {
   return value === null
     ? unavailable(kpis, path)
     : { text: `${value.toFixed(digits)} ${unit}`, status: status(value) };
 }
 
-function flag(kpis: KpisV7, path: KpiPath, value: boolean | null, yes: string, no: string,
+function flag(kpis: KpisV7Reading, path: KpiPath, value: boolean | null, yes: string, no: string,
               whenFalse: Status): Omit<Card, "path"> {
   if (value === null) return unavailable(kpis, path);
   return value ? { text: yes, status: "ok" } : { text: no, status: whenFalse };
 }
 
-function label<L extends string>(kpis: KpisV7, path: KpiPath, value: L | null,
+function label<L extends string>(kpis: KpisV7Reading, path: KpiPath, value: L | null,
                                  status: (v: L) => Status): Omit<Card, "path"> {
   return value === null ? unavailable(kpis, path) : { text: value, status: status(value) };
 }
 
-/** A sample count (7.1.0): absent in a 7.0.0 payload, so `undefined` reads as null. */
-function count(kpis: KpisV7, path: KpiPath, value: number | null | undefined,
+/** A sample count (7.1.0): null with its reason when there is none, a 7.0.0 payload included. */
+function count(kpis: KpisV7Reading, path: KpiPath, value: number | null,
                unit: string): Omit<Card, "path"> {
-  return value === undefined || value === null
+  return value === null
     ? unavailable(kpis, path)
     : { text: `${value.toLocaleString("en-US")} ${unit}`, status: "ok" };
 }
@@ -59,10 +62,10 @@ function percent(v: number): string {
 }
 
 /** One renderer per KPI path: tsc fails here when the schema gains a KPI this file ignores. */
-const RENDERERS: { [P in KpiPath]-?: (k: KpisV7) => Omit<Card, "path"> } = {
+const RENDERERS: { [P in KpiPath]-?: (k: KpisV7Reading) => Omit<Card, "path"> } = {
   // What produced the payload (7.1.0): anything but live is a simulation or a recording.
   run_mode: (k) =>
-    label(k, "run_mode", k.run_mode ?? null, (m) => (m === "live" ? "ok" : "warn")),
+    label(k, "run_mode", k.run_mode, (m) => (m === "live" ? "ok" : "warn")),
   "nav.nav_total": (k) => number(k, "nav.nav_total", k.nav.nav_total, "USD", 2),
   "nav.nav_age_s": (k) =>
     number(k, "nav.nav_age_s", k.nav.nav_age_s, "s", 1, (v) => (v > 90 ? "warn" : "ok")),
@@ -149,7 +152,7 @@ const RENDERERS: { [P in KpiPath]-?: (k: KpisV7) => Omit<Card, "path"> } = {
 };
 
 /** Every KPI's card, in the schema's order. */
-export function cards(kpis: KpisV7): Card[] {
+export function cards(kpis: KpisV7Reading): Card[] {
   return (Object.keys(RENDERERS) as KpiPath[]).map((path) => ({
     path,
     ...RENDERERS[path](kpis),
@@ -176,7 +179,7 @@ function main(argv: string[]): number {
   addFormats(ajv);
   setUpAjvForKpisV7(ajv);
   const validate = ajv.compile(schema);
-  let kpis: KpisV7;
+  let kpis: KpisV7Reading;
   try {
     kpis = readKpisV7(text, { schema, validate });
   } catch (error) {
