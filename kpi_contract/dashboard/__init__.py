@@ -16,14 +16,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from kpi_contract.dashboard.run_mode import RunModeView, run_mode_view
 from kpi_contract.dashboard.status_rules import STATUS_RULES, Status, status_of
 from kpi_contract.dashboard.view import (
     ContextField,
     KpiCard,
     PanelState,
+    SampleCount,
     context_fields,
     kpi_cards,
     panel_state,
+    run_mode_of,
 )
 
 if TYPE_CHECKING:
@@ -34,11 +37,15 @@ __all__ = [
     "ContextField",
     "KpiCard",
     "PanelState",
+    "RunModeView",
+    "SampleCount",
     "Status",
     "context_fields",
     "kpi_cards",
     "panel_state",
     "render_kpi_panel",
+    "run_mode_of",
+    "run_mode_view",
     "status_of",
 ]
 
