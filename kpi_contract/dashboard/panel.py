@@ -1,8 +1,11 @@
 """The KPI panel in Streamlit, for the dashboard team's app: ``render_kpi_panel(path_or_reading)``.
 
-It only draws what the view model decided (``kpi_contract.dashboard.view``): one card per KPI with
-its text, status badge and null reason; a banner when the file is stale or cannot be shown; the
-payload's context fields; and the raw document in an expander. Needs the optional extra
+It only draws what the view model decided (``kpi_contract.dashboard.view``): a banner when the
+file is stale or cannot be shown; the run mode as the header (``LIVE``, or ``DRY RUN`` /
+``TESTNET`` / ``REPLAY`` / ``RUN MODE UNKNOWN`` saying these are not live results); one card per
+KPI with its text, status badge, null reason and, under a ratio, the number of observations
+behind it ("over 1,250 fills"); the payload's other context fields; and the raw document in an
+expander. Needs the optional extra
 ``pip install 'kpi-contract[dashboard]'`` (Streamlit is imported here and nowhere else in the
 package).
 
@@ -27,6 +30,7 @@ from collections.abc import Sequence
 import streamlit as st
 
 from kpi_contract.dashboard.fields import humanise
+from kpi_contract.dashboard.run_mode import RUN_MODE_PATH, RunModeView
 from kpi_contract.dashboard.status_rules import Status
 from kpi_contract.dashboard.view import KpiCard, PanelState, panel_state
 from kpi_contract.reader import DEFAULT_MAX_AGE_S, KpiReading
@@ -47,6 +51,12 @@ CARD_CSS = """<style>
 STATUS_WORDS: dict[Status, str] = {
     "critical": "critical", "warn": "warn", "no_data": "no data", "ok": "ok",
 }
+# The run mode's badge: live trading in blue; anything that is not (or may not be) live in orange.
+RUN_MODE_COLORS = {True: "blue", False: "orange", None: "orange"}
+# Characters Streamlit's Markdown would read as syntax inside a line: emphasis, code, links
+# (``[``), HTML, tables, math, and ``:`` for its colour and emoji directives. A value is shown,
+# never interpreted.
+_MARKDOWN = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>|$~:"})
 
 
 def render_kpi_panel(
@@ -71,6 +81,8 @@ def render_kpi_panel(
     _banner(state)
     if state.readable:
         st.html(CARD_CSS % key_prefix)
+        if state.run_mode is not None:
+            _run_mode(state.run_mode, key_prefix)
         _summary(state)
         _cards(state.cards, max(1, columns), key_prefix)
     if show_raw:
@@ -89,10 +101,23 @@ def _banner(state: PanelState) -> None:
             st.text(line)
 
 
+def _run_mode(mode: RunModeView, key_prefix: str) -> None:
+    """The header item: ``LIVE``, ``DRY RUN``, ... as a badge, and what it means."""
+    with st.container(key=f"{key_prefix}-{RUN_MODE_PATH}"):
+        st.markdown(f"### :{RUN_MODE_COLORS[mode.live]}-badge[{markdown_text(mode.title)}] "
+                    f"{markdown_text(mode.meaning)}")
+
+
+def markdown_text(text: str) -> str:
+    """``text`` escaped for Streamlit Markdown: shown as written, never read as syntax."""
+    return text.translate(_MARKDOWN)
+
+
 def _summary(state: PanelState) -> None:
     counts = " · ".join(f"{state.status_counts.get(status, 0)} {word}"
                         for status, word in STATUS_WORDS.items())
-    context = "".join(f" · {field.label}: **{field.text}**" for field in state.context)
+    context = "".join(f" · {markdown_text(field.label)}: **{markdown_text(field.text)}**"
+                      for field in state.context if field.path != RUN_MODE_PATH)
     st.markdown(f"**{counts}**{context}")
 
 
@@ -114,6 +139,8 @@ def _card(card: KpiCard, key_prefix: str) -> None:
         st.metric(card.label, card.text, help=f"{card.help} (`{card.path}`)")
         word, color = BADGES[card.status]
         st.badge(word, color=color)  # type: ignore[arg-type]
+        if card.sample is not None:
+            st.caption(card.sample.caption, help=f"{card.sample.help} (`{card.sample.path}`)")
         if card.reason is not None:
             st.caption(f"null reason: `{card.reason}`")
 
