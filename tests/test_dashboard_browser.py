@@ -28,6 +28,8 @@ pytestmark = [
 
 DRAWDOWN_CARD = ".st-key-kpi-risk-dd_state-drawdown_frac"
 STATE_CARD = ".st-key-kpi-risk-dd_state-state"
+MAKER_SHARE_CARD = ".st-key-kpi-router-maker_fill_share"
+RUN_MODE = ".st-key-kpi-run_mode"
 LOOPBACK_V4 = "0100007F"  # 127.0.0.1 as /proc/net/tcp writes it
 
 
@@ -39,7 +41,8 @@ def publish(path: Path, doc: dict[str, Any]) -> None:
 
 
 def test_browser_sees_cards_then_the_next_publish_without_a_reload(tmp_path: Path) -> None:
-    """Chromium shows the 14 cards, then the new values after a publish, in the same page."""
+    """Chromium shows the 14 cards and the run mode, then the new values (a dry run now) after a
+    publish, in the same page."""
     state_dir = tmp_path / "mirror"
     state_dir.mkdir()
     kpi_file = state_dir / "kpis_v7.json"
@@ -56,9 +59,15 @@ def test_browser_sees_cards_then_the_next_publish_without_a_reload(tmp_path: Pat
         assert "CRITICAL" in drawdown.inner_text()
         assert "defensive" in page.locator(STATE_CARD).inner_text()
         assert "4 critical · 1 warn · 0 no data · 9 ok" in page.inner_text("body")
+        assert "LIVE" in page.locator(RUN_MODE).inner_text()
+        maker_share = page.locator(MAKER_SHARE_CARD).inner_text()
+        assert "55.00%" in maker_share
+        assert "over 100 fills" in maker_share
 
         page.evaluate("window.__kpiSamePage = true")
         doc = payloads.null_state_beside_drawdown()
+        doc["run_mode"] = "dry_run"
+        doc["router"]["maker_fill_share_fill_count"] = 1250
         publish(kpi_file, doc)
         page.wait_for_function(
             f"document.querySelector('{STATE_CARD}')?.innerText.includes('no data: invalid')",
@@ -67,6 +76,10 @@ def test_browser_sees_cards_then_the_next_publish_without_a_reload(tmp_path: Pat
         assert "7.50%" in drawdown.inner_text()
         assert "WARN" in drawdown.inner_text()
         assert "null reason: invalid" in page.locator(STATE_CARD).inner_text()
+        header = page.locator(RUN_MODE).inner_text()
+        assert "DRY RUN" in header
+        assert "not live results" in header
+        assert "over 1,250 fills" in page.locator(MAKER_SHARE_CARD).inner_text()
 
         shot = tmp_path / "dashboard.png"
         page.screenshot(path=str(shot))
