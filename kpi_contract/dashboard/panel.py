@@ -26,14 +26,19 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from kpi_contract.dashboard.fields import humanise
+from kpi_contract.dashboard.fleet_view import FleetState, fleet_state
 from kpi_contract.dashboard.run_mode import RUN_MODE_PATH, RunModeView
 from kpi_contract.dashboard.status_rules import Status
 from kpi_contract.dashboard.view import KpiCard, PanelState, panel_state
 from kpi_contract.reader import DEFAULT_MAX_AGE_S, KpiReading
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
 
 BADGES: dict[Status, tuple[str, str]] = {
     "ok": ("OK", "green"),
@@ -67,17 +72,19 @@ def render_kpi_panel(
     columns: int = 5,
     show_raw: bool = True,
     key_prefix: str = "kpi",
+    name: str | None = None,
 ) -> PanelState:
     """Draw the KPI panel for ``source`` (a kpis_v7.json path, its directory, or a reading).
 
     ``now_ts`` defaults to the current time (the panel is a live view; the view model itself never
     reads the clock); ``max_age_s`` is the staleness limit; ``columns`` the cards per row;
     ``key_prefix`` names the cards' containers (``<prefix>-risk-dd_state-state``): give each
-    panel its own when one page shows several. Returns
-    the ``PanelState`` it drew. Never raises for a bad file: the banner says what is wrong.
+    panel its own when one page shows several; ``name`` labels a reading in the messages (its
+    URL, say). Returns the ``PanelState`` it drew. Never raises for a bad file: the banner says
+    what is wrong.
     """
     state = panel_state(source, now_ts=time.time() if now_ts is None else now_ts,
-                        max_age_s=max_age_s)
+                        max_age_s=max_age_s, name=name)
     _banner(state)
     if state.readable:
         st.html(CARD_CSS % key_prefix)
@@ -151,3 +158,55 @@ def _raw(state: PanelState) -> None:
             st.text("no file")
         else:
             st.code(state.raw_text, language="json")
+
+
+FLEET_STATUS_COLORS = {"ok": "green", "stale": "orange", "error": "red"}
+
+
+def render_fleet_panel(
+    url: str,
+    *,
+    now_ts: float | None = None,
+    max_age_s: float = DEFAULT_MAX_AGE_S,
+    key_prefix: str = "fleet",
+    show_details: bool = True,
+    client: S3Client | None = None,
+) -> FleetState:
+    """Draw the fleet table for ``url`` (``s3://BUCKET/PREFIX``, one sub-prefix per executor,
+    as ``execution.sync_state --mirror-url`` writes it; needs ``kpi-contract[s3]``).
+
+    A banner with the summary (or why the prefix could not be read), then one table row per
+    executor: id, run mode, status, age, NAV, drawdown state and fraction, router quality, its
+    KPI statuses, or the reason it could not be read. With ``show_details``, a select box opens
+    one executor's full KPI panel below the table. ``now_ts`` defaults to the current time;
+    ``client`` is an S3 client to use instead of one from the standard AWS environment. Returns
+    the ``FleetState`` it drew. Never raises for the store.
+    """
+    now = time.time() if now_ts is None else now_ts
+    state = fleet_state(url, now_ts=now, max_age_s=max_age_s, client=client)
+    counts = state.status_counts
+    if state.condition == "error":
+        st.error(state.message)
+    elif state.condition == "empty" or counts["stale"] or counts["error"]:
+        st.warning(state.message)
+    else:
+        st.success(state.message)
+    if not state.rows:
+        return state
+    with st.container(key=f"{key_prefix}-table"):
+        st.table([row.cells for row in state.rows])
+    if show_details:
+        _fleet_details(state, now, key_prefix)
+    return state
+
+
+def _fleet_details(state: FleetState, now_ts: float, key_prefix: str) -> None:
+    """A select box of the readable executors and the chosen one's full panel (same clock)."""
+    readable = {row.executor_id: row for row in state.rows if row.reading is not None}
+    if not readable:
+        return
+    chosen = st.selectbox("Executor details", list(readable), key=f"{key_prefix}-executor")
+    row = readable.get(chosen) if isinstance(chosen, str) else None
+    if row is not None and row.reading is not None:
+        render_kpi_panel(row.reading, now_ts=now_ts, max_age_s=state.max_age_s, show_raw=False,
+                         key_prefix=f"{key_prefix}-detail", name=row.url)

@@ -223,16 +223,18 @@ def panel_state(
     *,
     now_ts: float | None = None,
     max_age_s: float = DEFAULT_MAX_AGE_S,
+    name: str | None = None,
 ) -> PanelState:
     """Read ``source`` (a ``kpis_v7.json`` path, or a directory holding one, or a reading) and
     describe the panel. Never raises for a bad file: the condition says what is wrong.
 
     With a path, ``now_ts`` (epoch seconds, the caller's clock) gives the age and staleness;
-    without it both are None. A reading keeps its own age unless ``now_ts`` is given.
+    without it both are None. A reading keeps its own age unless ``now_ts`` is given; ``name``
+    says where it came from in the messages (e.g. its ``s3://`` URL; default ``(reading)``).
     """
     if isinstance(source, KpiReading):
         dumped = json.dumps(source.kpis.model_dump(mode="json"), indent=2)
-        return _from_reading(source, "(reading)", dumped, now_ts, max_age_s)
+        return _from_reading(source, name or "(reading)", dumped, now_ts, max_age_s)
     path = _kpi_path(source)
     outcome, raw = _read_consistently(path, now_ts, max_age_s)
     raw_text = None if raw is None else _display_text(raw)
