@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from kpi_contract.dashboard.fields import humanise
-from kpi_contract.dashboard.fleet_view import FleetState, fleet_state
+from kpi_contract.dashboard.fleet_view import COLUMNS, FleetState, fleet_state
 from kpi_contract.dashboard.run_mode import RUN_MODE_PATH, RunModeView
 from kpi_contract.dashboard.status_rules import Status
 from kpi_contract.dashboard.view import KpiCard, PanelState, panel_state
@@ -194,7 +194,9 @@ def render_fleet_panel(
     if not state.rows:
         return state
     with st.container(key=f"{key_prefix}-table"):
-        st.table([row.cells for row in state.rows])
+        # Columns of cells indexed by executor id: the id is the row's header, not a number.
+        st.table({column: {row.executor_id: row.cells[column] for row in state.rows}
+                  for column in COLUMNS if column != "Executor"})
     if show_details:
         _fleet_details(state, now, key_prefix)
     return state
