@@ -419,3 +419,12 @@ def test_panel_state_of_a_reading(tmp_path: Path) -> None:
     state = panel_state(reading)
     assert (state.condition, state.age_s, state.cards) == ("ok", 30.0, kpi_cards(reading))
     assert panel_state(reading, now_ts=NOW + 1000).condition == "stale"
+
+
+def test_a_reading_is_named_in_the_messages_by_its_source(tmp_path: Path) -> None:
+    """A reading from elsewhere (an s3:// URL in the fleet's details) is named in the banner."""
+    reading = read_kpis(write_file("healthy", tmp_path), now_ts=NOW)
+    state = panel_state(reading, now_ts=NOW + 1000, name="s3://kpi-fleet/desk/a/kpis_v7.json")
+    assert state.message.startswith("Stale: s3://kpi-fleet/desk/a/kpis_v7.json was last ")
+    assert state.path == "s3://kpi-fleet/desk/a/kpis_v7.json"
+    assert panel_state(reading).path == "(reading)"
