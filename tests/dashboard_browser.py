@@ -57,11 +57,15 @@ class Server:
 
 @contextlib.contextmanager
 def dashboard_server(
-    state_dir: Path, log: Path, *, refresh_s: float = 1.0, timeout_s: float = 90.0
+    state_dir: Path | None, log: Path, *, refresh_s: float = 1.0, timeout_s: float = 90.0,
+    fleet_url: str | None = None,
 ) -> Iterator[Server]:
-    """Start ``python -m kpi_contract dashboard`` on a free loopback port; stop it on exit."""
+    """Start ``python -m kpi_contract dashboard`` on a free loopback port (on ``state_dir``, or
+    with ``--fleet-url`` on ``fleet_url``); stop it on exit. The server inherits this process's
+    environment (the AWS variables of the S3 test server among them)."""
     port = free_port()
-    command = [sys.executable, "-m", "kpi_contract", "dashboard", "--state-dir", str(state_dir),
+    source = ["--fleet-url", fleet_url] if fleet_url else ["--state-dir", str(state_dir)]
+    command = [sys.executable, "-m", "kpi_contract", "dashboard", *source,
                "--port", str(port), "--refresh-s", str(refresh_s)]
     with log.open("wb") as out:
         process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,

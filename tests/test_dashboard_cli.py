@@ -28,19 +28,22 @@ def run_python(code: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_plain_package_and_view_model_never_import_streamlit() -> None:
-    """import kpi_contract, the view model (used for real) and the CLI leave Streamlit unloaded."""
+    """import kpi_contract, the view models (used for real), the launcher and the CLI leave
+    Streamlit and boto3 unloaded."""
     result = run_python(
         "import sys, time\n"
         "import kpi_contract\n"
         "from kpi_contract.cli import build_parser\n"
-        "from kpi_contract.dashboard import kpi_cards, panel_state, STATUS_RULES\n"
+        "from kpi_contract.dashboard import kpi_cards, panel_state, fleet_state, STATUS_RULES\n"
         "from kpi_contract.dashboard.command import register\n"
+        "from kpi_contract.dashboard.launch import PageSettings, streamlit_command\n"
         "from kpi_contract.schema import load_schema\n"
         "assert len(kpi_cards(load_schema()['examples'][1])) == 14\n"
         "panel_state('no/such/dir', now_ts=time.time())\n"
-        "build_parser()\n"
+        "assert fleet_state('not-a-url', now_ts=time.time()).condition == 'error'\n"
+        "build_parser().parse_args(['dashboard', '--fleet-url', 's3://kpi-fleet/desk'])\n"
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('streamlit', 'pandas',"
-        " 'pyarrow', 'tornado'))\n"
+        " 'pyarrow', 'tornado', 'boto3', 'botocore', 's3transfer'))\n"
         "print(loaded)\n"
     )
     assert result.returncode == 0, result.stderr

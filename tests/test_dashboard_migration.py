@@ -116,3 +116,53 @@ def test_status_rule_section_is_the_rule_table() -> None:
     section = text.split("<!-- status-rules:start -->\n", 1)[1].split(
         "\n<!-- status-rules:end -->", 1)[0]
     assert section == rules_markdown(), "regenerate the section with rules_markdown()"
+
+
+def added_rows(text: str) -> dict[str, tuple[str, str]]:
+    """``{path: (x-unit cell, rest of the row)}`` of every "## New in kpis_v7 X.Y.Z" table."""
+    rows: dict[str, tuple[str, str]] = {}
+    for section in text.split("\n## New in kpis_v7 ")[1:]:
+        for line in section.split("\n## ", 1)[0].splitlines():
+            if line.startswith("| `"):
+                cells = [c.strip() for c in line.strip().strip("|").split(" | ")]
+                assert len(cells) == 4, f"a row needs 4 cells: {line}"
+                rows[_CODE.findall(cells[0])[0]] = (cells[1], " | ".join(cells[2:]))
+    return rows
+
+
+def test_every_field_of_the_current_schema_is_on_the_page() -> None:
+    """Each KPI, sample count and context field of the current schema is mentioned."""
+    fields = schema_fields(load_schema())
+    text = DOC.read_text()
+    leaves = [*fields.kpis, *fields.samples.values(), *fields.context]
+    assert [spec.path for spec in leaves if f"`{spec.path}`" not in text] == []
+
+
+def added_fields(schema: dict[str, Any]) -> dict[str, Any]:
+    """``{path: spec}`` of the leaves a minor added after X.0.0 (optional in ``schema``)."""
+    fields = schema_fields(schema)
+    return {spec.path: spec for spec in (*fields.kpis, *fields.samples.values(), *fields.context)
+            if not spec.required}
+
+
+def test_the_added_fields_table_is_every_field_a_minor_added_with_its_unit() -> None:
+    """The "New in" tables list exactly the fields added after 7.0.0 (optional in the schema),
+    each with the schema's x-unit (``none`` without one) and, for a label, every value."""
+    added = added_fields(load_schema())
+    rows = added_rows(DOC.read_text())
+    assert set(rows) == set(added)
+    for path, (unit, rest) in rows.items():
+        assert unit == (added[path].unit or "none"), path
+        for value in added[path].vocabulary:
+            assert f"`{value}`" in rest, f"{path}: {value} not described"
+    assert set(rows) >= {"run_mode", "router.reject_rate_order_count"}
+
+
+def test_an_added_field_the_page_does_not_list_breaks_the_check() -> None:
+    """A 7.2 count with its nulls key but no row on the page is caught."""
+    schema = copy.deepcopy(load_schema())
+    schema["$defs"]["Risk"]["properties"]["fee_pnl_ratio_trade_count"] = {
+        "type": ["integer", "null"], "minimum": 0, "x-unit": "trades"}
+    schema["$defs"]["Nulls"]["propertyNames"]["enum"].append("risk.fee_pnl_ratio_trade_count")
+    undocumented = set(added_fields(schema)) - set(added_rows(DOC.read_text()))
+    assert undocumented == {"risk.fee_pnl_ratio_trade_count"}

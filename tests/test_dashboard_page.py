@@ -7,6 +7,8 @@ heap forks and collects garbage slower.
 
 from __future__ import annotations
 
+import copy
+import json
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,6 +18,7 @@ import pytest
 from kpi_contract.dashboard.launch import ENV_MAX_AGE_S, ENV_REFRESH_S, ENV_STATE_DIR, PAGE
 from tests import dashboard_payloads as payloads
 from tests.dashboard_payloads import KPI_PATHS, write_file
+from tests.v7_releases import release_schema
 
 if TYPE_CHECKING:
     from streamlit.testing.v1 import AppTest
@@ -52,8 +55,11 @@ def metrics(app: AppTest) -> dict[str, str]:
 
 
 def badges(app: AppTest) -> list[str]:
-    """The status badges in card order (``:red-badge[CRITICAL]`` -> ``CRITICAL``)."""
-    return [m.value.split("[", 1)[1].rstrip("]") for m in app.markdown if "-badge[" in m.value]
+    """The cards' status badges in card order (``:red-badge[CRITICAL]`` -> ``CRITICAL``); the
+    run mode's header badge (``LIVE``, ``DRY RUN``, ...) is not one of them."""
+    found = [m.value.split("-badge[", 1)[1].split("]", 1)[0]
+             for m in app.markdown if "-badge[" in m.value]
+    return [word for word in found if word in BADGE_WORDS.values()]
 
 
 @pytest.mark.parametrize(
@@ -104,7 +110,7 @@ def test_all_null_page_shows_no_data_and_reasons_never_defaults(
         f"null reason: `{r}`" for r in reasons]
     shown = " ".join(m.value for m in app.metric).replace("no data: ", "")
     assert not any(default in shown for default in payloads.DEFAULT_TEXTS)
-    assert "0 critical · 0 warn · 14 no data · 0 ok" in app.markdown[0].value
+    assert any("0 critical · 0 warn · 14 no data · 0 ok" in m.value for m in app.markdown)
 
 
 def test_stale_file_keeps_the_cards_under_a_warning_banner(
@@ -217,3 +223,70 @@ def test_two_panels_on_one_page_with_their_own_keys(tmp_path: Path) -> None:
     assert len(values) == 28
     assert values[0] == "$4,093.43"
     assert values[14] == "no data: invalid"
+
+
+# --- kpis_v7 7.1.0: the run mode header and the sample counts (issue 9) -----------------------
+
+def header(app: AppTest) -> str:
+    """The run mode header: the first Markdown element with a badge (before every card)."""
+    return next(m.value for m in app.markdown if "-badge[" in m.value)
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [("live", ":blue-badge[LIVE] real orders with real money"),
+     ("dry_run", ":orange-badge[DRY RUN] simulated orders, nothing sent to an exchange"),
+     ("replay", ":orange-badge[REPLAY] recorded snapshots published again"),
+     ("testnet", ":orange-badge[TESTNET] real orders on the exchange's test network")],
+)
+def test_run_mode_is_the_header_above_the_cards(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str, expected: str
+) -> None:
+    """The page names the run mode in a heading before any card: live in blue, anything else in
+    orange and saying it is not live."""
+    doc = payloads.healthy()
+    doc["run_mode"] = mode
+    doc["ts"] = payloads.iso(time.time())
+    (tmp_path / "kpis_v7.json").write_text(json.dumps(doc))
+    app = run_page(tmp_path, monkeypatch)
+    assert header(app).startswith(f"### {expected}")
+    assert ("not live results" in header(app)) is (mode != "live")
+    assert len(app.metric) == 14
+
+
+def test_a_7_0_0_file_says_its_run_mode_is_unknown_and_its_counts_not_in_7_0_0(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 7.0.0 payload on the 7.1.0 page: RUN MODE UNKNOWN, and each ratio says its count is
+    not in 7.0.0, never a number and never plain 'missing'."""
+    doc = copy.deepcopy(release_schema("7.0.0")["examples"][0])
+    doc["ts"] = payloads.iso(time.time())
+    (tmp_path / "kpis_v7.json").write_text(json.dumps(doc))
+    app = run_page(tmp_path, monkeypatch)
+    from kpi_contract.dashboard.panel import markdown_text
+
+    assert header(app).startswith("### :orange-badge[RUN MODE UNKNOWN] ")
+    assert markdown_text("(no data: not in 7.0.0)") in header(app)
+    captions = [c.value for c in app.caption if "count: " in c.value]
+    assert captions == ["Fill count: no data: not in 7.0.0", "Fill count: no data: not in 7.0.0",
+                        "Order count: no data: not in 7.0.0",
+                        "Trade count: no data: not in 7.0.0"]
+    assert metrics(app)["Maker fill share"] == "55.00%"
+
+
+def test_each_ratio_shows_the_observations_behind_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """'55.00%' with 'over 1,250 fills' under it; a null count reads 'no data: <reason>'."""
+    doc = payloads.healthy()
+    doc["ts"] = payloads.iso(time.time())
+    doc["router"].update(maker_fill_share_fill_count=1250, reject_rate_order_count=None)
+    doc["nulls"]["router.reject_rate_order_count"] = "missing"
+    doc["performance"]["expectancy_trade_count"] = 1
+    (tmp_path / "kpis_v7.json").write_text(json.dumps(doc))
+    app = run_page(tmp_path, monkeypatch)
+    captions = [c.value for c in app.caption
+                if c.value.startswith("over ") or "count: " in c.value]
+    assert captions == ["over 1,250 fills", "over 100 fills", "Order count: no data: missing",
+                        "over 1 trade"]
+    assert metrics(app)["Maker fill share"] == "55.00%"

@@ -150,11 +150,11 @@ def test_units_and_help_come_from_the_schema() -> None:
 
 # --- a later 7.x schema: new leaves appear without code changes --------------------------------
 
-def schema_7_1() -> dict[str, Any]:
-    """A plausible 7.1.0: an optional sample count in router (with its nulls key and unit), an
-    optional dimensionless count in performance, and a run mode outside nulls."""
+def schema_7_2() -> dict[str, Any]:
+    """A plausible 7.2.0: an optional count in router that is nobody's sample (with its nulls
+    key and unit), an optional dimensionless count in performance, and a mode outside nulls."""
     schema = copy.deepcopy(load_schema())
-    schema["$id"] = "urn:kpi-contract:kpis_v7:7.1.0"
+    schema["$id"] = "urn:kpi-contract:kpis_v7:7.2.0"
     router = schema["$defs"]["Router"]["properties"]
     router["fill_count"] = {"description": "Fills behind maker_fill_share.",
                             "type": ["integer", "null"], "minimum": 0, "x-unit": "fills"}
@@ -176,7 +176,7 @@ def test_a_new_optional_leaf_becomes_a_card_in_schema_order() -> None:
     doc["router"]["fill_count"] = 1250
     doc["performance"]["trade_count"] = 48
     doc["source"] = {"mode": "dry_run"}
-    cards = kpi_cards(doc, schema=schema_7_1())
+    cards = kpi_cards(doc, schema=schema_7_2())
     paths = [card.path for card in cards]
     assert paths == [*KPI_PATHS[:12], "router.fill_count", *KPI_PATHS[12:],
                      "performance.trade_count"]
@@ -192,25 +192,40 @@ def test_a_new_leaf_null_in_the_payload_shows_its_reason() -> None:
     doc = payloads.healthy()
     doc["router"]["fill_count"] = None
     doc["nulls"]["router.fill_count"] = "missing"
-    card = next(c for c in kpi_cards(doc, schema=schema_7_1()) if c.path == "router.fill_count")
+    card = next(c for c in kpi_cards(doc, schema=schema_7_2()) if c.path == "router.fill_count")
     assert (card.text, card.status, card.reason) == ("no data: missing", "no_data", "missing")
 
 
 def test_an_older_payload_under_a_newer_schema_says_not_published() -> None:
-    """A 7.0.0 payload lacks the new leaf and its nulls entry: 'no data: not published'."""
-    card = next(c for c in kpi_cards(payloads.healthy(), schema=schema_7_1())
+    """A 7.1.0 document (not a reading) lacks a 7.2 leaf and its nulls entry: the schema cannot
+    say which minor added it, so 'no data: not published'."""
+    card = next(c for c in kpi_cards(payloads.healthy(), schema=schema_7_2())
                 if c.path == "router.fill_count")
     assert (card.text, card.status, card.reason) == (
         "no data: not published", "no_data", "not published")
 
 
+def test_an_x_0_payload_under_a_newer_schema_says_not_in_its_version() -> None:
+    """A 7.0.x payload lacks every field a minor added: 'no data: not in 7.0.x' for the new
+    card, whatever nulls says, while its own fields keep their reasons."""
+    doc = payloads.all_null()
+    doc["schema_version"] = "7.0.3"
+    doc["nulls"]["router.fill_count"] = "missing"
+    cards = {c.path: c for c in kpi_cards(doc, schema=schema_7_2())}
+    assert (cards["router.fill_count"].text, cards["router.fill_count"].reason) == (
+        "no data: not in 7.0.3", "not in 7.0.3")
+    assert cards["router.reject_rate"].reason == "missing"
+    assert cards["performance.trade_count"].text == "no data: not in 7.0.3"
+
+
 def test_leaves_outside_nulls_are_context_fields() -> None:
-    """A run mode outside nulls is a context field for the header, not a KPI card."""
+    """A mode outside nulls and the top-level run_mode are context fields, not KPI cards."""
     doc = {**payloads.healthy(), "source": {"mode": "replay"}}
-    fields = context_fields(doc, schema=schema_7_1())
-    assert [(f.path, f.label, f.text) for f in fields] == [("source.mode", "Mode", "replay")]
-    assert context_fields(payloads.healthy()) == ()
-    assert "source.mode" not in {card.path for card in kpi_cards(doc, schema=schema_7_1())}
+    fields = context_fields(doc, schema=schema_7_2())
+    assert [(f.path, f.label, f.text) for f in fields] == [
+        ("run_mode", "Run mode", "live"), ("source.mode", "Mode", "replay")]
+    assert "source.mode" not in {card.path for card in kpi_cards(doc, schema=schema_7_2())}
+    assert "run_mode" not in {card.path for card in kpi_cards(doc)}
 
 
 def test_schema_fields_are_the_nulls_keys_that_are_leaves() -> None:
@@ -305,7 +320,8 @@ def test_negative_ages_keep_their_sign() -> None:
 # --- the panel state: every condition of the file ----------------------------------------------
 
 PANEL: dict[str, tuple[str, int, str]] = {
-    "healthy": ("ok", 14, "kpis_v7 7.0.0 published at 2026-01-01 00:00:00 UTC, 30 s ago"),
+    "healthy": ("ok", 14, f"kpis_v7 {payloads.healthy()['schema_version']} published at "
+                          "2026-01-01 00:00:00 UTC, 30 s ago"),
     "unknown_extra_fields": ("ok", 14, "kpis_v7 7.4.0 published"),
     "missing": ("missing", 0, "No KPI file at"),
     "torn": ("torn", 0, "is not a complete JSON document"),
@@ -403,3 +419,12 @@ def test_panel_state_of_a_reading(tmp_path: Path) -> None:
     state = panel_state(reading)
     assert (state.condition, state.age_s, state.cards) == ("ok", 30.0, kpi_cards(reading))
     assert panel_state(reading, now_ts=NOW + 1000).condition == "stale"
+
+
+def test_a_reading_is_named_in_the_messages_by_its_source(tmp_path: Path) -> None:
+    """A reading from elsewhere (an s3:// URL in the fleet's details) is named in the banner."""
+    reading = read_kpis(write_file("healthy", tmp_path), now_ts=NOW)
+    state = panel_state(reading, now_ts=NOW + 1000, name="s3://kpi-fleet/desk/a/kpis_v7.json")
+    assert state.message.startswith("Stale: s3://kpi-fleet/desk/a/kpis_v7.json was last ")
+    assert state.path == "s3://kpi-fleet/desk/a/kpis_v7.json"
+    assert panel_state(reading).path == "(reading)"

@@ -1,12 +1,18 @@
 """The ``dashboard`` subcommand: serve the packaged KPI page with ``streamlit run``.
 
-    kpi-contract dashboard [--state-dir DIR] [--port N] [--refresh-s S] [--max-age-s S]
+    kpi-contract dashboard [--state-dir DIR | --fleet-url s3://BUCKET/PREFIX] [--port N]
+                           [--refresh-s S] [--max-age-s S]
 
 It checks its arguments and that the ``dashboard`` extra is installed, prints one line saying what
 it serves where, then replaces itself with the Streamlit server (``os.execve``: Ctrl-C and SIGTERM
 reach Streamlit directly, and its exit code is the command's). Exit 2 with one line on stderr for
 a usage problem, a missing extra or a port already in use. The state directory need not exist
 yet: the page then says the file is missing until the executor's mirror creates it.
+
+``--fleet-url`` (issue 11) serves the fleet table of an S3 prefix instead (one row per executor
+that ``execution.sync_state --mirror-url`` mirrors there), which also needs the ``s3`` extra.
+The store is not contacted before the page asks: a bucket that does not exist or refused
+credentials are shown on the page (and fixed without a restart), like a missing state file.
 """
 
 from __future__ import annotations
@@ -30,18 +36,26 @@ from kpi_contract.dashboard.launch import (
     streamlit_command,
 )
 from kpi_contract.reader import DEFAULT_MAX_AGE_S
+from kpi_contract.s3 import parse_s3_url
 
 EXIT_USAGE = 2
-HELP = "serve the KPI panel (Streamlit) for a mirrored state directory on 127.0.0.1"
+HELP = ("serve the KPI panel (Streamlit) for a mirrored state directory, or the fleet table of an "
+        "s3:// prefix, on 127.0.0.1")
 MISSING_EXTRA = ("kpi-contract dashboard: error: Streamlit is not installed; install the "
                  "extra: pip install 'kpi-contract[dashboard]'")
+MISSING_S3_EXTRA = ("kpi-contract dashboard: error: --fleet-url needs boto3; install the extra: "
+                    "pip install 'kpi-contract[s3]'")
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     """Add the ``dashboard`` subcommand to a ``kpi-contract`` subparsers object."""
     parser = subparsers.add_parser("dashboard", help=HELP, description=HELP)
-    parser.add_argument("--state-dir", default=DEFAULT_STATE_DIR, metavar="DIR",
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--state-dir", default=DEFAULT_STATE_DIR, metavar="DIR",
                         help=f"the mirrored state directory (default: {DEFAULT_STATE_DIR})")
+    source.add_argument("--fleet-url", type=_fleet_url, default=None, metavar="URL",
+                        help="s3://BUCKET/PREFIX: show one row per executor mirrored under it "
+                             "(needs kpi-contract[s3]) instead of one state directory")
     parser.add_argument("--port", type=_port, default=DEFAULT_PORT, metavar="N",
                         help=f"loopback port to serve on (default: {DEFAULT_PORT})")
     parser.add_argument("--refresh-s", type=_seconds, default=DEFAULT_REFRESH_S, metavar="S",
@@ -58,16 +72,20 @@ def run(args: argparse.Namespace) -> int:  # noqa: RET503 (ends in os.execve: ne
     if importlib.util.find_spec("streamlit") is None:
         print(MISSING_EXTRA, file=sys.stderr)
         return EXIT_USAGE
+    if args.fleet_url is not None and importlib.util.find_spec("boto3") is None:
+        print(MISSING_S3_EXTRA, file=sys.stderr)
+        return EXIT_USAGE
     state_dir = Path(args.state_dir).absolute()
-    if state_dir.exists() and not state_dir.is_dir():
+    if args.fleet_url is None and state_dir.exists() and not state_dir.is_dir():
         print(f"{args.state_dir}::$: --state-dir is not a directory", file=sys.stderr)
         return EXIT_USAGE
-    settings = PageSettings(state_dir, args.refresh_s, args.max_age_s)
+    settings = PageSettings(state_dir, args.refresh_s, args.max_age_s, args.fleet_url)
     problem = _port_problem(args.port)
     if problem is not None:
         print(f"kpi-contract dashboard: error: {LOOPBACK}:{args.port}: {problem}", file=sys.stderr)
         return EXIT_USAGE
-    print(f"kpi-contract dashboard: {settings.kpi_path} on http://{LOOPBACK}:{args.port}/ "
+    what = f"fleet {settings.fleet_url}" if settings.fleet_url else str(settings.kpi_path)
+    print(f"kpi-contract dashboard: {what} on http://{LOOPBACK}:{args.port}/ "
           f"(re-read every {settings.refresh_s:g} s; Ctrl-C stops)", flush=True)
     command = streamlit_command(args.port)
     os.execve(command[0], command, {**os.environ, **settings.environ()})
@@ -94,6 +112,14 @@ def _port(text: str) -> int:
     if not 1 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"not a TCP port (1-65535): {text!r}")
     return port
+
+
+def _fleet_url(text: str) -> str:
+    try:
+        parse_s3_url(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+    return text
 
 
 def _seconds(text: str) -> float:

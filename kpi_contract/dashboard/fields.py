@@ -1,22 +1,33 @@
 """Which fields the dashboard shows, read from the schema: paths, labels, units, descriptions.
 
-Nothing here names a KPI. The KPI leaves are the keys ``nulls`` may carry (the ``propertyNames``
-enum of the ``nulls`` object, issue 8) that are leaves (not objects, so ``risk.dd_state`` is not a
-card but its two children are), in the order the schema declares them. Their unit is the leaf's
-``x-unit`` annotation, their help text its ``description``, their label its ``title`` when the
-schema has one, else a readable form of its name. A leaf a later 7.x schema adds (with its
-``nulls`` key) becomes a card with no code change.
+Nothing here names a KPI. The schema's leaves (non-object fields, in declaration order) fall
+into three kinds:
 
-Leaves the schema declares outside ``nulls`` (other than ``schema_version``, ``ts`` and ``nulls``
-themselves) are *context* fields: facts about the payload rather than KPIs, such as a run mode a
-later 7.x may add. The panel shows them in its header.
+- **KPI cards**: the keys ``nulls`` may carry (the ``propertyNames`` enum of the ``nulls`` object,
+  issue 8) that are leaves below a section object (``nav``, ``risk``, ...; so ``risk.dd_state`` is
+  not a card but its two children are), other than sample counts.
+- **Sample counts** (issue 9, 7.1.0): a ``nulls`` leaf named after a sibling leaf and ending in
+  ``count`` (``router.maker_fill_share_fill_count`` beside ``router.maker_fill_share``) is the
+  number of observations behind that sibling. It is shown on its ratio's card ("55.00% over
+  1,250 fills"), not as a card of its own: a ratio and its sample are read together.
+- **Context** fields: facts about the payload rather than KPIs: a top-level leaf (``run_mode``,
+  7.1.0) and any leaf outside ``nulls``, other than ``schema_version``, ``ts`` and ``nulls``. The
+  panel shows them in its header.
+
+Their unit is the leaf's ``x-unit`` annotation, their help text its ``description``, their label
+its ``title`` when the schema has one, else a readable form of its name. A leaf a later 7.x
+schema adds (with its ``nulls`` key) becomes a card, a sample or a context field with no code
+change. ``required`` says whether the leaf and every object above it are required: a field that
+is not was added by a minor after X.0.0 (the gate lets a minor add optional fields only, and
+7.0.0 required every field; ``tests/test_dashboard_view.py`` checks this against the frozen
+releases), which is how the panel tells "not in 7.0.0" from "missing".
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 # Top-level members the panel summary shows itself (version, build time, null reasons).
@@ -45,29 +56,58 @@ class FieldSpec:
     description: str
     types: tuple[str, ...]
     vocabulary: tuple[object, ...]
+    required: bool = True
 
 
 @dataclass(frozen=True)
 class SchemaFields:
-    """The KPI leaves (cards, in schema order) and the context leaves of one schema."""
+    """The leaves of one schema by kind, each in schema order.
+
+    ``kpis``: the card leaves; ``samples``: ratio path -> the spec of its sample count;
+    ``context``: the header leaves; ``null_keys``: every key ``nulls`` may carry.
+    """
 
     kpis: tuple[FieldSpec, ...]
     context: tuple[FieldSpec, ...]
     null_keys: tuple[str, ...]
+    samples: Mapping[str, FieldSpec] = field(default_factory=dict)
 
 
 def schema_fields(schema: Mapping[str, Any]) -> SchemaFields:
     """Walk ``schema`` (a kpis_v7 JSON Schema, ``$ref`` / ``anyOf`` followed) into field specs."""
     null_keys = _null_keys(schema)
+    leaves = [(path, _spec(path, node, required))
+              for path, node, required in _leaves(schema, schema, (), required=True)]
+    siblings = {spec.path for _, spec in leaves}
     kpis: list[FieldSpec] = []
     context: list[FieldSpec] = []
-    for path, node in _leaves(schema, schema, ()):
-        spec = _spec(path, node)
-        if spec.path in null_keys:
-            kpis.append(spec)
-        elif path[0] not in ENVELOPE_FIELDS:
+    samples: dict[str, FieldSpec] = {}
+    for path, spec in leaves:
+        if path[0] in ENVELOPE_FIELDS:
+            continue
+        if spec.path not in null_keys or len(path) == 1:
             context.append(spec)
-    return SchemaFields(tuple(kpis), tuple(context), tuple(null_keys))
+        elif (ratio := _sample_of(path, siblings)) is not None and "integer" in spec.types:
+            # Read beside its ratio, a count's label is its own part of the name ("Fill count").
+            suffix = path[-1].removeprefix(ratio.rpartition(".")[2] + "_")
+            untitled = spec.label == humanise(path[-1])
+            samples[ratio] = replace(spec, label=humanise(suffix)) if untitled else spec
+        else:
+            kpis.append(spec)
+    return SchemaFields(tuple(kpis), tuple(context), tuple(null_keys), samples)
+
+
+def _sample_of(path: tuple[str, ...], leaves: set[str]) -> str | None:
+    """The sibling leaf whose sample count ``path`` is (``<sibling>_<...>count``), or None."""
+    name = path[-1]
+    if not name.endswith("count"):
+        return None
+    parent = ".".join(path[:-1])
+    for sibling in sorted(leaves, key=len, reverse=True):  # the longest name that prefixes it
+        head, _, sibling_name = sibling.rpartition(".")
+        if head == parent and sibling_name != name and name.startswith(f"{sibling_name}_"):
+            return sibling
+    return None
 
 
 def humanise(name: str) -> str:
@@ -91,7 +131,7 @@ def _label(path: tuple[str, ...], node: Mapping[str, Any]) -> str:
     return humanise(name)
 
 
-def _spec(path: tuple[str, ...], node: Mapping[str, Any]) -> FieldSpec:
+def _spec(path: tuple[str, ...], node: Mapping[str, Any], required: bool) -> FieldSpec:
     unit = node.get("x-unit")
     return FieldSpec(
         path=".".join(path),
@@ -101,6 +141,7 @@ def _spec(path: tuple[str, ...], node: Mapping[str, Any]) -> FieldSpec:
         description=str(node.get("description", "")),
         types=tuple(t for t in _types(node) if t != "null"),
         vocabulary=tuple(v for v in node.get("enum", ()) if v is not None),
+        required=required,
     )
 
 
@@ -116,20 +157,24 @@ def _null_keys(schema: Mapping[str, Any]) -> list[str]:
 
 
 def _leaves(
-    node: Mapping[str, Any], root: Mapping[str, Any], path: tuple[str, ...]
-) -> Iterator[tuple[tuple[str, ...], Mapping[str, Any]]]:
-    """Every (path, schema) of a non-object field below ``node``, in declaration order."""
+    node: Mapping[str, Any], root: Mapping[str, Any], path: tuple[str, ...], *, required: bool
+) -> Iterator[tuple[tuple[str, ...], Mapping[str, Any], bool]]:
+    """Every (path, schema, required) of a non-object field below ``node``, in declaration
+    order; ``required``: the field and every object above it are required."""
     shapes = _object_shapes(node, root)
     if not shapes:
         if path:
-            yield path, _merged_leaf(node, root)
+            yield path, _merged_leaf(node, root), required
         return
     seen: set[str] = set()
+    names_required = {name for shape in shapes for name in shape.get("required", ())
+                      if isinstance(name, str)}
     for shape in shapes:
         for name, child in _as_schema(shape.get("properties")).items():
             if name not in seen:
                 seen.add(name)
-                yield from _leaves(_as_schema(child), root, (*path, name))
+                yield from _leaves(_as_schema(child), root, (*path, name),
+                                   required=required and name in names_required)
 
 
 def _merged_leaf(node: Mapping[str, Any], root: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -3,7 +3,8 @@
 The schema says *what* the unit is; this module says how each unit reads for people (issue 8):
 USD with thousands separators, fractions as percent, ratios with a multiplication sign, basis
 points, seconds as a human age. A unit without an entry here reads as the number followed by the
-unit's own name (``1,250 fills``), so a unit a later 7.x schema introduces still shows honestly.
+unit's own name (``1,250 fills``, ``1 fill``), so a unit a later 7.x schema introduces still shows
+honestly.
 
 A null value is never formatted here: the card says ``no data: <reason>`` instead (see
 ``kpi_contract.dashboard.view``).
@@ -35,7 +36,7 @@ def format_value(value: object, unit: str | None) -> str:
             return _plain(number)
         if unit in _COUNT_UNITS:
             return _plain(number)
-        return f"{_plain(number)} {unit}"
+        return f"{_plain(number)} {_singular(unit) if number == 1 else unit}"
     return str(value)
 
 
@@ -64,6 +65,14 @@ def format_age(seconds: float) -> str:
     if whole < 86400:
         return f"{sign}{whole // 3600} h {whole % 3600 // 60} min"
     return f"{sign}{whole // 86400} d {whole % 86400 // 3600} h"
+
+
+def _singular(unit: str) -> str:
+    """A plural word unit for one of it: ``fills`` -> ``fill`` (``1 fill``); abbreviations
+    (``ms``, ``bps``) and anything not a plain word stay as they are."""
+    if unit.isalpha() and unit.islower() and len(unit) > 3 and unit.endswith("s"):
+        return unit[:-1]
+    return unit
 
 
 def _plain(number: float) -> str:

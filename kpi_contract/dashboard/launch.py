@@ -19,6 +19,7 @@ from pathlib import Path
 
 from kpi_contract.dashboard.view import KPI_FILENAME
 from kpi_contract.reader import DEFAULT_MAX_AGE_S
+from kpi_contract.s3 import parse_s3_url
 
 DEFAULT_STATE_DIR = "dashboard/state"  # the mirror's default (docs/executor.md)
 DEFAULT_PORT = 8501  # Streamlit's own default
@@ -27,23 +28,34 @@ LOOPBACK = "127.0.0.1"
 ENV_STATE_DIR = "KPI_DASHBOARD_STATE_DIR"
 ENV_REFRESH_S = "KPI_DASHBOARD_REFRESH_S"
 ENV_MAX_AGE_S = "KPI_DASHBOARD_MAX_AGE_S"
+ENV_FLEET_URL = "KPI_DASHBOARD_FLEET_URL"
 PAGE = Path(__file__).with_name("page.py")
 
 
 @dataclass(frozen=True)
 class PageSettings:
     """What the page reads and how often: ``state_dir`` (the mirror), ``refresh_s`` (seconds
-    between re-reads, > 0), ``max_age_s`` (staleness limit in seconds, > 0)."""
+    between re-reads, > 0), ``max_age_s`` (staleness limit in seconds, > 0), and ``fleet_url``
+    (``s3://BUCKET/PREFIX``: when set, the page shows the fleet table of that prefix instead of
+    the state directory's panel)."""
 
     state_dir: Path
     refresh_s: float = DEFAULT_REFRESH_S
     max_age_s: float = DEFAULT_MAX_AGE_S
+    fleet_url: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("refresh_s", "max_age_s"):
             value = getattr(self, name)
             if not (math.isfinite(value) and value > 0):
                 raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")
+        if self.fleet_url is not None:
+            parse_s3_url(self.fleet_url)  # ValueError with a one-line reason
+
+    @property
+    def source(self) -> str:
+        """What the page reads, for people: the fleet URL or the mirrored file."""
+        return self.fleet_url if self.fleet_url is not None else str(self.kpi_path)
 
     @property
     def kpi_path(self) -> Path:
@@ -52,8 +64,11 @@ class PageSettings:
 
     def environ(self) -> dict[str, str]:
         """The environment variables that carry these settings to the page."""
-        return {ENV_STATE_DIR: str(self.state_dir), ENV_REFRESH_S: repr(self.refresh_s),
-                ENV_MAX_AGE_S: repr(self.max_age_s)}
+        settings = {ENV_STATE_DIR: str(self.state_dir), ENV_REFRESH_S: repr(self.refresh_s),
+                    ENV_MAX_AGE_S: repr(self.max_age_s)}
+        if self.fleet_url is not None:
+            settings[ENV_FLEET_URL] = self.fleet_url
+        return settings
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> PageSettings:
@@ -66,7 +81,8 @@ class PageSettings:
                 values[name] = float(env.get(var, default))
             except ValueError as exc:
                 raise ValueError(f"{var}={env[var]!r} is not a number of seconds") from exc
-        return cls(Path(env.get(ENV_STATE_DIR, DEFAULT_STATE_DIR)), **values)
+        return cls(Path(env.get(ENV_STATE_DIR, DEFAULT_STATE_DIR)), **values,
+                   fleet_url=env.get(ENV_FLEET_URL) or None)
 
 
 def streamlit_command(port: int, python: str = sys.executable) -> list[str]:

@@ -7,9 +7,11 @@ from 2 % drawdown, the portfolio drawdown limit at 10 %); the others are the ope
 written down here so the dashboard team changes them in one place.
 
 ``no_data`` is not decided here: a null KPI is always ``no_data`` (``view.kpi_cards``), whatever
-its rule. A KPI without a row (a leaf a later 7.x adds, such as a sample count) is informational:
-``ok`` when it has a value, because there is nothing agreed to judge it by. A label a rule does not
-list is ``warn`` (the panel does not know what it means, so it does not call it healthy).
+its rule. A KPI without a row (a leaf a later 7.x adds) is informational: ``ok`` when it has a
+value, because there is nothing agreed to judge it by. Sample counts (7.1.0) are not judged at
+all: they are shown on their ratio's card and leave its status as this table gives it. A label a
+rule does not list is ``warn`` (the panel does not know what it means, so it does not call it
+healthy).
 
 ``rules_markdown()`` renders the table for ``docs/dashboard-migration.md``; a test keeps the two
 identical.

@@ -10,9 +10,19 @@ too.
 
 Honesty rules (issue 8): a null KPI is ``no_data`` and its text is ``no data: <reason>``, never a
 default value; the reason is the payload's own ``nulls`` entry (a ``risk.dd_state`` entry for both
-of its children); a null that ``nulls`` does not explain, as when an older 7.x writer did not know
-a field this reader's schema has, is ``no data: not published``. The wall clock is never read:
-staleness is measured against the ``now_ts`` the caller passes.
+of its children). Two reasons are the panel's own:
+
+- ``not in 7.0.0``: the payload is of an X.0.0 version and the field is one a later minor added
+  (optional in the schema: see ``fields``). ``read_kpis`` lists such an absent field in ``nulls``
+  as ``missing`` (every null in a reading has its reason); the panel says more precisely that
+  the payload's version has no such field. For a payload of a later minor (7.1.x lacking a 7.2
+  field) the schema alone cannot tell, and the reader's ``missing`` is shown.
+- ``not published``: a null that ``nulls`` does not explain (a raw document, not a reading).
+
+Issue 9 (7.1.0): a ratio's sample count is shown on the ratio's card (``KpiCard.sample``: "55.00%
+over 1,250 fills"), and ``run_mode`` is the panel's header item (``PanelState.run_mode``, see
+``run_mode``). The wall clock is never read: staleness is measured against the ``now_ts`` the
+caller passes.
 """
 
 from __future__ import annotations
@@ -29,6 +39,7 @@ from typing import Any, Literal
 from kpi_contract import jsonio
 from kpi_contract.dashboard.fields import FieldSpec, schema_fields
 from kpi_contract.dashboard.formatting import format_age, format_value
+from kpi_contract.dashboard.run_mode import RUN_MODE_PATH, RunModeView, run_mode_view
 from kpi_contract.dashboard.status_rules import STATUSES, Status, status_of, worst
 from kpi_contract.errors import (
     DocumentInvalidError,
@@ -40,7 +51,7 @@ from kpi_contract.errors import (
 from kpi_contract.jsonio import JsonInputError
 from kpi_contract.models import KpisV7
 from kpi_contract.reader import DEFAULT_MAX_AGE_S, KpiReading, reading_from_bytes
-from kpi_contract.schema import load_schema
+from kpi_contract.schema import load_schema, parse_version
 
 KPI_FILENAME = "kpis_v7.json"
 NOT_PUBLISHED = "not published"
@@ -53,6 +64,31 @@ Condition = Literal[
 
 
 @dataclass(frozen=True)
+class SampleCount:
+    """The number of observations behind a ratio or mean (kpis_v7 7.1.0, issue 9).
+
+    ``path``: its dotted path (a ``nulls`` key); ``label``: ``Fill count``; ``value``: the count
+    (an int >= 0) or None; ``text``: ``1,250 fills`` or ``no data: <reason>``; ``reason``: the null
+    reason, else None; ``unit``: the schema's ``x-unit`` (``fills``, ``orders``, ``trades``);
+    ``help``: the schema's description.
+    """
+
+    path: str
+    label: str
+    value: object
+    text: str
+    reason: str | None
+    unit: str | None
+    help: str
+
+    @property
+    def caption(self) -> str:
+        """What the ratio's card says under its value: ``over 1,250 fills``, or
+        ``Fill count: no data: missing``."""
+        return f"over {self.text}" if self.reason is None else f"{self.label}: {self.text}"
+
+
+@dataclass(frozen=True)
 class KpiCard:
     """One KPI as the panel shows it.
 
@@ -60,7 +96,8 @@ class KpiCard:
     of the path (``nav``, ``risk``, ...); ``value``: the raw JSON value (None when null); ``text``:
     the value with its unit, or ``no data: <reason>``; ``status``: ``ok``, ``warn``,
     ``critical`` or ``no_data``; ``reason``: the null reason, else None; ``unit``: the schema's
-    ``x-unit``; ``help``: the schema's description.
+    ``x-unit``; ``help``: the schema's description; ``sample``: the count of observations behind
+    the value when the schema has one for this KPI (7.1.0), else None.
     """
 
     path: str
@@ -72,16 +109,21 @@ class KpiCard:
     reason: str | None
     unit: str | None
     help: str
+    sample: SampleCount | None = None
 
 
 @dataclass(frozen=True)
 class ContextField:
-    """A non-KPI leaf of the payload shown in the panel header (e.g. a run mode)."""
+    """A non-KPI leaf of the payload shown in the panel header (e.g. ``run_mode``).
+
+    ``text`` is the value, or ``no data: <reason>`` when it is null (``reason`` then says why).
+    """
 
     path: str
     label: str
     value: object
     text: str
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -95,7 +137,8 @@ class PanelState:
     ``message``: one line for the banner. ``age_s``: ``now_ts - ts`` in seconds; ``stale``:
     ``age_s > max_age_s``. ``raw_text``: the file as read (for the raw-document expander), None
     when there is no file. ``status``: the most urgent card status, or ``critical`` when there
-    are no cards.
+    are no cards. ``run_mode``: the header's run mode (None when the file was not read);
+    ``context``: every context field, ``run_mode`` included.
     """
 
     path: str
@@ -103,6 +146,7 @@ class PanelState:
     message: str
     cards: tuple[KpiCard, ...] = ()
     context: tuple[ContextField, ...] = ()
+    run_mode: RunModeView | None = None
     schema_version: str | None = None
     ts: str | None = None
     age_s: float | None = None
@@ -142,9 +186,7 @@ def kpi_cards(
     """
     document = _document(source)
     fields = schema_fields(schema if schema is not None else load_schema())
-    nulls = document.get("nulls")
-    reasons: Mapping[str, Any] = nulls if isinstance(nulls, Mapping) else {}
-    return tuple(_card(spec, document, reasons) for spec in fields.kpis)
+    return tuple(_card(spec, fields.samples.get(spec.path), document) for spec in fields.kpis)
 
 
 def context_fields(
@@ -152,16 +194,28 @@ def context_fields(
     *,
     schema: Mapping[str, Any] | None = None,
 ) -> tuple[ContextField, ...]:
-    """The schema's non-KPI leaves (outside ``nulls``, other than ``schema_version`` and ``ts``)
-    with their values; empty for 7.0.0, which has none."""
+    """The schema's context leaves (top-level ones such as ``run_mode``, and any outside
+    ``nulls``; never ``schema_version``, ``ts`` or ``nulls``) with their values or null reasons."""
     document = _document(source)
     fields = schema_fields(schema if schema is not None else load_schema())
     out = []
     for spec in fields.context:
         value = _value_at(document, spec.path)
-        text = "not published" if value is None else format_value(value, spec.unit)
-        out.append(ContextField(spec.path, spec.label, value, text))
+        if value is None:
+            reason = _null_reason(spec, document)
+            out.append(ContextField(spec.path, spec.label, None, _no_data(reason), reason))
+        else:
+            out.append(ContextField(spec.path, spec.label, value,
+                                    format_value(value, spec.unit)))
     return tuple(out)
+
+
+def run_mode_of(context: tuple[ContextField, ...]) -> RunModeView:
+    """The header's run mode from ``context_fields`` (unknown when the schema has none)."""
+    for item in context:
+        if item.path == RUN_MODE_PATH:
+            return run_mode_view(item.value, item.reason)
+    return run_mode_view(None, NOT_PUBLISHED)
 
 
 def panel_state(
@@ -169,16 +223,18 @@ def panel_state(
     *,
     now_ts: float | None = None,
     max_age_s: float = DEFAULT_MAX_AGE_S,
+    name: str | None = None,
 ) -> PanelState:
     """Read ``source`` (a ``kpis_v7.json`` path, or a directory holding one, or a reading) and
     describe the panel. Never raises for a bad file: the condition says what is wrong.
 
     With a path, ``now_ts`` (epoch seconds, the caller's clock) gives the age and staleness;
-    without it both are None. A reading keeps its own age unless ``now_ts`` is given.
+    without it both are None. A reading keeps its own age unless ``now_ts`` is given; ``name``
+    says where it came from in the messages (e.g. its ``s3://`` URL; default ``(reading)``).
     """
     if isinstance(source, KpiReading):
         dumped = json.dumps(source.kpis.model_dump(mode="json"), indent=2)
-        return _from_reading(source, "(reading)", dumped, now_ts, max_age_s)
+        return _from_reading(source, name or "(reading)", dumped, now_ts, max_age_s)
     path = _kpi_path(source)
     outcome, raw = _read_consistently(path, now_ts, max_age_s)
     raw_text = None if raw is None else _display_text(raw)
@@ -225,6 +281,7 @@ def _from_reading(
     else:
         age_s, stale = reading.age_s, reading.stale
     cards = kpi_cards(reading)
+    context = context_fields(reading)
     counts = {status: sum(card.status == status for card in cards) for status in STATUSES}
     ts_text = ts.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     if stale:
@@ -238,7 +295,7 @@ def _from_reading(
         message = f"kpis_v7 {reading.schema_version} published at {ts_text}{age}"
     return PanelState(
         path=path, condition=condition, message=message, cards=cards,
-        context=context_fields(reading), schema_version=reading.schema_version,
+        context=context, run_mode=run_mode_of(context), schema_version=reading.schema_version,
         ts=ts.astimezone(UTC).isoformat().replace("+00:00", "Z"), age_s=age_s, stale=stale,
         max_age_s=max_age_s, raw_text=raw_text, status_counts=counts,
     )
@@ -293,25 +350,65 @@ def _document(source: KpiReading | KpisV7 | Mapping[str, Any]) -> Mapping[str, A
     return source
 
 
-def _card(spec: FieldSpec, document: Mapping[str, Any], nulls: Mapping[str, Any]) -> KpiCard:
+def _card(
+    spec: FieldSpec, sample_spec: FieldSpec | None, document: Mapping[str, Any]
+) -> KpiCard:
+    sample = None if sample_spec is None else _sample(sample_spec, document)
     value = _value_at(document, spec.path)
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        reason = _null_reason(spec.path, nulls)
-        return KpiCard(spec.path, spec.label, spec.section, None,
-                       f"no data: {reason.replace('_', ' ')}",
-                       "no_data", reason, spec.unit, spec.description)
+    if _is_null(value):
+        reason = _null_reason(spec, document)
+        return KpiCard(spec.path, spec.label, spec.section, None, _no_data(reason),
+                       "no_data", reason, spec.unit, spec.description, sample)
     return KpiCard(spec.path, spec.label, spec.section, value, format_value(value, spec.unit),
-                   status_of(spec.path, value), None, spec.unit, spec.description)
+                   status_of(spec.path, value), None, spec.unit, spec.description, sample)
 
 
-def _null_reason(path: str, nulls: Mapping[str, Any]) -> str:
-    """The ``nulls`` reason for ``path`` or for the nearest listed parent (``risk.dd_state``)."""
-    parts = path.split(".")
+def _sample(spec: FieldSpec, document: Mapping[str, Any]) -> SampleCount:
+    value = _value_at(document, spec.path)
+    if _is_null(value):
+        reason = _null_reason(spec, document)
+        return SampleCount(spec.path, spec.label, None, _no_data(reason), reason, spec.unit,
+                           spec.description)
+    return SampleCount(spec.path, spec.label, value, format_value(value, spec.unit), None,
+                       spec.unit, spec.description)
+
+
+def _is_null(value: object) -> bool:
+    return value is None or (isinstance(value, float) and not math.isfinite(value))
+
+
+def _no_data(reason: str) -> str:
+    return f"no data: {reason.replace('_', ' ')}"
+
+
+def _null_reason(spec: FieldSpec, document: Mapping[str, Any]) -> str:
+    """Why ``spec``'s leaf is null in ``document``: ``not in X.0.0`` when the payload's version
+    predates the field, else the ``nulls`` reason for the leaf or for the nearest listed parent
+    (``risk.dd_state``), else ``not published``."""
+    older = None if spec.required else _first_minor_version(document)
+    if older is not None:
+        return f"not in {older}"
+    nulls = document.get("nulls")
+    reasons: Mapping[str, Any] = nulls if isinstance(nulls, Mapping) else {}
+    parts = spec.path.split(".")
     for end in range(len(parts), 0, -1):
-        reason = nulls.get(".".join(parts[:end]))
+        reason = reasons.get(".".join(parts[:end]))
         if isinstance(reason, str):
             return reason
     return NOT_PUBLISHED
+
+
+def _first_minor_version(document: Mapping[str, Any]) -> str | None:
+    """The payload's ``schema_version`` when it is an X.0.y version (which had only the fields
+    the schema requires), else None."""
+    version = document.get("schema_version")
+    if not isinstance(version, str):
+        return None
+    try:
+        _major, minor, _patch = parse_version(version)
+    except ValueError:
+        return None
+    return version if minor == 0 else None
 
 
 def _value_at(document: Mapping[str, Any], path: str) -> object:
