@@ -30,7 +30,9 @@ Rules, per file and pass (docs/executor.md has the table of bad files and what h
 - **Only good documents**: ``kpis_v7.json`` only when its bytes are a valid kpis_v7 document
   (``kpi_contract.validation.validate_bytes``, the same definition ``validate``, ``publish_kpis``
   and ``read_kpis`` use), and never one whose ``ts`` is older than the copy the mirror holds
-  (reported as a rejection: a clock going backwards is visible); the other files only when they
+  (reported as a rejection: a clock going backwards is visible), nor one stamped more than the
+  builder's clock-skew tolerance ahead of this host's clock; a held copy stamped in the future is
+  no barrier (one bad clock cannot freeze the mirror); the other files only when they
   are strict JSON (UTF-8, no duplicate key, finite numbers only). Anything else is not mirrored:
   the last good copy stays, the problem is logged once per file version (one short line) and
   counted;
@@ -52,8 +54,9 @@ import logging
 import os
 import stat
 import sys
+import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -79,6 +82,7 @@ from execution.state_files import (
     add_interval_option,
 )
 from kpi_contract import jsonio
+from kpi_contract._nav import CLOCK_SKEW_TOLERANCE_S
 from kpi_contract.console import OneLineArgumentParser, say, setup, warn
 from kpi_contract.errors import KpiContractError, clip
 from kpi_contract.models import KpisV7
@@ -130,6 +134,8 @@ class _Pass:
     intact: bool
     """The mirror directory's entries are as the last pass left them (its mtime is unchanged)."""
     report: SyncReport
+    now: float
+    """This host's clock at the start of the pass (epoch seconds): the bound for a plausible ts."""
 
 
 @dataclass(frozen=True)
@@ -155,6 +161,7 @@ class StateMirror:
         mirror_dir: Path,
         files: Sequence[str] = MIRRORED_FILES,
         remote: RemoteTarget | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         for name in files:
             if not name or name in (".", "..") or Path(name).name != name:
@@ -163,6 +170,7 @@ class StateMirror:
         self.mirror_dir = Path(mirror_dir)
         self.files = tuple(files)
         self.remote = remote
+        self._clock = clock
         self.totals: Counter[str] = Counter()
         self._state = BoundDirectory(self.state_dir, lock=False, role="state directory")
         self._mirror = BoundDirectory(self.mirror_dir, lock=True, role="mirror directory")
@@ -246,7 +254,7 @@ class StateMirror:
     def _pass(self, report: SyncReport) -> None:
         mirror_fd = self._mirror.fd
         seen = _mtime_of_fd(mirror_fd)
-        ctx = _Pass(self._state.fd, mirror_fd, self._mirror_seen == seen, report)
+        ctx = _Pass(self._state.fd, mirror_fd, self._mirror_seen == seen, report, self._clock())
         for name in self.files:
             known = self._verified.get(name)
             if ctx.intact and known is not None and not self._remote_needs(name):
@@ -314,6 +322,9 @@ class StateMirror:
             return
         signature = _signature(st)
         problem, kpi_ts = _check(name, source, data)
+        if problem is None and kpi_ts is not None and _ahead(kpi_ts, ctx.now):
+            problem = (f"{source}: ts {_iso(kpi_ts)} is {kpi_ts.timestamp() - ctx.now:.0f} s "
+                       "ahead of this host's clock; not mirrored (a clock stepped forward?)")
         if problem is not None:
             self._reject(name, signature, problem, report)
             return
@@ -343,6 +354,8 @@ class StateMirror:
             report.unchanged.append(name)
             return
         held_ts = known.kpi_ts if known is not None else (held[2] if held else None)
+        if held_ts is not None and _ahead(held_ts, ctx.now):
+            held_ts = None  # a copy from the future (a clock since corrected) is no barrier
         if kpi_ts is not None and held_ts is not None and kpi_ts < held_ts:
             self._reject(name, _signature(st), (
                 f"{source}: ts {_iso(kpi_ts)} is older than the mirrored copy's "
@@ -439,6 +452,11 @@ def _valid_kpi_ts(data: bytes) -> datetime | None:
 def _document_ts(doc: object) -> datetime:
     """``ts`` of a valid kpis_v7 document, as the reader's model reads it."""
     return KpisV7.model_validate(doc).ts
+
+
+def _ahead(ts: datetime, now: float) -> bool:
+    """``ts`` lies after ``now`` by more than the clock skew the builder tolerates."""
+    return ts.timestamp() - now > CLOCK_SKEW_TOLERANCE_S
 
 
 def _iso(ts: datetime) -> str:

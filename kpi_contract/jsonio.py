@@ -130,6 +130,8 @@ def read_file(
     except OSError as exc:
         if exc.errno == errno.ELOOP and not follow_symlinks:
             raise JsonInputError(name, "unreadable", "is a symbolic link (not followed)") from exc
+        if exc.errno == errno.ENXIO:  # what open() says of a UNIX socket (or a device with none)
+            raise JsonInputError(name, "not_a_file", "not a regular file (a socket)") from exc
         raise JsonInputError(name, "unreadable", f"cannot open: {os_reason(exc)}") from exc
     try:
         return _read_open(name, fd, max_bytes)

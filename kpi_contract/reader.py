@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kpi_contract import jsonio
+from kpi_contract._nav import CLOCK_SKEW_TOLERANCE_S
 from kpi_contract.document_rules import (
     LEGACY_FLAT_KEYS,
     kpi_paths,
@@ -74,7 +75,8 @@ def read_kpis(
     flat KPI file), UnsupportedVersionError (a major other than 7) or DocumentInvalidError
     (violations after projection), each naming the file in one short line; for a URL, a store
     that cannot be read raises ``kpi_contract.s3.RemoteStoreError`` (a StateFileError).
-    A ``ts`` in the future gives a negative age and is not stale.
+    A ``ts`` in the future gives a negative age; beyond the builder's clock-skew tolerance (5 s)
+    it is stale too (``is_stale``).
     """
     _check_clock(now_ts)
     if is_s3_url(path):
@@ -121,7 +123,14 @@ def reading_from_bytes(
     if now_ts is None:
         return KpiReading(kpis, None, None, kpis.schema_version)
     age_s = now_ts - kpis.ts.timestamp()
-    return KpiReading(kpis, age_s, age_s > max_age_s, kpis.schema_version)
+    return KpiReading(kpis, age_s, is_stale(age_s, max_age_s), kpis.schema_version)
+
+
+def is_stale(age_s: float, max_age_s: float) -> bool:
+    """Too old to trust (``age_s > max_age_s``), or stamped in the future beyond the clock skew
+    the builder tolerates (``CLOCK_SKEW_TOLERANCE_S``): a host clock stepped forward, whose
+    figures must not be shown as fresh either."""
+    return age_s > max_age_s or age_s < -CLOCK_SKEW_TOLERANCE_S
 
 
 def _check_clock(now_ts: float | None) -> None:

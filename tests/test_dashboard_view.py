@@ -383,13 +383,16 @@ def test_a_directory_in_place_of_the_file_is_unreadable(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("age_s", "max_age_s", "condition"),
-    [(30.0, 120.0, "ok"), (120.0, 120.0, "ok"), (121.0, 120.0, "stale"), (45.0, 10.0, "stale")],
+    [(30.0, 120.0, "ok"), (120.0, 120.0, "ok"), (121.0, 120.0, "stale"), (45.0, 10.0, "stale"),
+     (-4.0, 120.0, "ok"), (-3600.0, 120.0, "stale")],
 )
 def test_staleness_against_the_callers_clock_and_threshold(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, age_s: float, max_age_s: float,
     condition: str,
 ) -> None:
-    """Stale when now_ts - ts exceeds max_age_s; the cards stay; the wall clock is never read."""
+    """Stale when now_ts - ts exceeds max_age_s, or ts lies in the future beyond the 5 s clock
+    skew (a file from a host whose clock stepped forward is never shown as fresh); the cards
+    stay; the wall clock is never read."""
     def no_clock() -> float:
         raise AssertionError("the view model read the wall clock")
 
@@ -400,6 +403,7 @@ def test_staleness_against_the_callers_clock_and_threshold(
     assert len(state.cards) == 14
     if condition == "stale":
         assert state.message.startswith("Stale: ")
+        assert ("in the future" in state.message) == (age_s < 0)
         assert "2026-01-01 00:00:00 UTC" in state.message
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import socket
 import stat
 from pathlib import Path
 
@@ -136,6 +137,16 @@ def test_a_fifo_is_refused_at_once(tmp_path: Path) -> None:
     os.mkfifo(fifo)
     error = read_error(fifo)
     assert (error.kind, error.reason) == ("not_a_file", "not a regular file (a FIFO)")
+
+
+def test_a_unix_socket_is_refused_as_not_a_file(tmp_path: Path) -> None:
+    """A socket in the state dir (open() says ENXIO) is a file of the wrong type, like a FIFO:
+    the mirror rejects it (exit 1), it is no I/O error (exit 2)."""
+    path = tmp_path / "router.json"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
+        server.bind(str(path))
+        error = read_error(path)
+    assert (error.kind, error.reason) == ("not_a_file", "not a regular file (a socket)")
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="mknod of a character device needs root")

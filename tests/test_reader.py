@@ -61,12 +61,13 @@ def test_reads_a_valid_file_into_the_model(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("age_s", "max_age_s", "stale"),
     [(100.0, 120.0, False), (120.0, 120.0, False), (120.5, 120.0, True), (30.0, 10.0, True),
-     (-5.0, 120.0, False)],
+     (-5.0, 120.0, False), (-5.5, 120.0, True), (-3600.0, 120.0, True)],
 )
 def test_staleness_is_measured_against_the_given_clock(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, age_s: float, max_age_s: float, stale: bool
 ) -> None:
-    """age = now_ts - ts and stale = age > max_age_s; the wall clock is never read."""
+    """age = now_ts - ts; stale = age > max_age_s, or ts more than the 5 s clock-skew tolerance
+    in the future (a host clock stepped forward is not fresh); the wall clock is never read."""
     def no_clock() -> float:
         raise AssertionError("the reader read the wall clock")
 

@@ -311,6 +311,43 @@ def test_the_mirror_never_replaces_a_kpi_file_with_an_older_ts(
     assert (mirror / "kpis_v7.json").read_bytes() == later
 
 
+NOON = 1767268800.0  # 2026-01-01T12:00:00Z, the mirror's clock in the tests below
+
+
+def test_a_kpi_file_from_the_future_is_not_mirrored(dirs: tuple[Path, Path]) -> None:
+    """A ts more than the skew tolerance ahead of the host's clock (a clock stepped forward) is
+    rejected with the reason; the last good copy stays; within the tolerance it is mirrored."""
+    state, mirror = dirs
+    good = kpi_doc("2026-01-01T11:59:00Z")
+    (state / "kpis_v7.json").write_bytes(good)
+    with StateMirror(state, mirror, clock=lambda: NOON) as syncer:
+        assert "kpis_v7.json" in syncer.sync_once().copied
+        (state / "kpis_v7.json").write_bytes(kpi_doc("2026-01-01T13:00:00Z", 5000.0))
+        rejected = syncer.sync_once().rejected["kpis_v7.json"]
+        assert "3600 s ahead of this host's clock" in rejected
+        assert (mirror / "kpis_v7.json").read_bytes() == good
+        skewed = kpi_doc("2026-01-01T12:00:04Z", 5000.0)
+        (state / "kpis_v7.json").write_bytes(skewed)
+        assert syncer.sync_once().copied == ["kpis_v7.json"]
+    assert (mirror / "kpis_v7.json").read_bytes() == skewed
+
+
+def test_a_mirrored_copy_from_the_future_does_not_freeze_the_mirror(
+    dirs: tuple[Path, Path]
+) -> None:
+    """A copy whose ts lies in the future (mirrored before the host's clock was corrected, or
+    planted) is no barrier: the next valid document replaces it, in this process or the next."""
+    state, mirror = dirs
+    (state / "kpis_v7.json").write_bytes(kpi_doc("2999-01-01T00:00:00Z"))
+    with StateMirror(state, mirror, clock=lambda: 32503680000.0) as syncer:  # clock in 2999
+        assert "kpis_v7.json" in syncer.sync_once().copied
+    now = kpi_doc("2026-01-01T11:59:30Z", 5000.0)
+    (state / "kpis_v7.json").write_bytes(now)
+    with StateMirror(state, mirror, clock=lambda: NOON) as corrected:
+        assert corrected.sync_once().copied == ["kpis_v7.json"]
+    assert (mirror / "kpis_v7.json").read_bytes() == now
+
+
 @pytest.mark.parametrize(
     "content",
     [b'\xef\xbb\xbf{"nav": 1}', '{"nav": 1}'.encode("utf-16"), b'{"nav": 1, "nav": 2}',
@@ -391,8 +428,18 @@ def test_two_executors_started_together_one_refuses(
             target=_kpi_ts_reader, args=(state / "kpis_v7.json", stop_reading, outcomes)
         )
         reader.start()
-        pair = [start_executor(tmp_path, "--loops", "15", "--interval", "0.02",
-                               "--mirror-dir", f"mirror{i}") for i in range(2)]
+        # Both run until stopped, so they overlap however slowly either starts: the refused
+        # one exits 2 on its own; the other is then stopped with SIGTERM (exit 0).
+        pair = [start_executor(tmp_path, "--interval", "0.02", "--mirror-dir", f"mirror{i}")
+                for i in range(2)]
+        first_exit = time.monotonic() + 60
+        while all(p.poll() is None for p in pair):
+            assert time.monotonic() < first_exit, "both executors are running on one state dir"
+            time.sleep(0.01)
+        for p in pair:
+            if p.poll() is None:
+                time.sleep(0.1)  # let the survivor publish a little more while the reader reads
+                p.send_signal(signal.SIGTERM)
         codes = sorted(p.wait(timeout=120) for p in pair)
         stop_reading.set()
         reader.join()

@@ -50,7 +50,7 @@ from kpi_contract.errors import (
 )
 from kpi_contract.jsonio import JsonInputError
 from kpi_contract.models import KpisV7
-from kpi_contract.reader import DEFAULT_MAX_AGE_S, KpiReading, reading_from_bytes
+from kpi_contract.reader import DEFAULT_MAX_AGE_S, KpiReading, is_stale, reading_from_bytes
 from kpi_contract.schema import load_schema, parse_version
 
 KPI_FILENAME = "kpis_v7.json"
@@ -277,15 +277,20 @@ def _from_reading(
     ts = reading.kpis.ts
     if now_ts is not None:
         age_s: float | None = now_ts - ts.timestamp()
-        stale: bool | None = now_ts - ts.timestamp() > max_age_s
+        stale: bool | None = is_stale(now_ts - ts.timestamp(), max_age_s)
     else:
         age_s, stale = reading.age_s, reading.stale
     cards = kpi_cards(reading)
     context = context_fields(reading)
     counts = {status: sum(card.status == status for card in cards) for status in STATUSES}
     ts_text = ts.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    if stale:
+    if stale and age_s is not None and age_s < 0:
         condition: Condition = "stale"
+        message = (f"Stale: {path} is stamped {format_age(-age_s)} in the future "
+                   f"(at {ts_text}): the executor host's clock is wrong; its figures are not "
+                   "current.")
+    elif stale:
+        condition = "stale"
         message = (f"Stale: {path} was last published {format_age(age_s or 0.0)} ago "
                    f"(at {ts_text}); the limit is {format_age(max_age_s)}. Is the executor "
                    "or the mirror running?")
