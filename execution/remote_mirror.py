@@ -50,6 +50,7 @@ from typing import TYPE_CHECKING, Final, Protocol
 
 from execution.state_files import KPI_FILE
 from kpi_contract import jsonio
+from kpi_contract._nav import CLOCK_SKEW_TOLERANCE_S
 from kpi_contract.s3 import (
     ClientSettings,
     RemoteStoreError,
@@ -252,7 +253,8 @@ class S3Mirror:
         self._known[name] = remote
         if remote is not None and _same_bytes(remote, sha, data):
             return "current"
-        if ts is not None and remote is not None and remote.ts is not None and remote.ts >= ts:
+        if (ts is not None and remote is not None and remote.ts is not None and remote.ts >= ts
+                and not _ahead_of_this_clock(remote.ts)):
             self._report.superseded[name] = (
                 f"{location}: the store holds a document as new or newer (ts "
                 f"{_iso(remote.ts)} >= {_iso(ts)}); not replaced (a second mirror for "
@@ -278,10 +280,14 @@ class S3Mirror:
         if name == KPI_FILE:
             ts = _parse_ts(meta.get(META_TS))
             if ts is None:
-                body = self.client.get_object(
+                stream = self.client.get_object(
                     Bucket=location.bucket, Key=location.key, IfMatch=etag
-                )["Body"].read()
-                ts = _document_ts(body)
+                )["Body"]
+                try:  # never more than the bound of every JSON file (jsonio.MAX_JSON_BYTES)
+                    body = stream.read(jsonio.MAX_JSON_BYTES + 1)
+                finally:
+                    stream.close()
+                ts = _document_ts(body) if len(body) <= jsonio.MAX_JSON_BYTES else None
         return _Remote(etag, meta.get(META_SHA256), ts)
 
     def _put(
@@ -325,6 +331,13 @@ def _same_bytes(remote: _Remote, sha: str, data: bytes) -> bool:
         return remote.sha256 == sha
     # An object written by another tool: a single-part upload's ETag is its bytes' MD5.
     return remote.etag.strip('"') == hashlib.md5(data, usedforsecurity=False).hexdigest()
+
+
+def _ahead_of_this_clock(ts: datetime) -> bool:
+    """An object stamped beyond the clock skew the builder tolerates, in this host's wall-clock
+    future: written while some clock was wrong, it must not freeze the remote mirror (as for the
+    local mirror, ``execution.sync_state``)."""
+    return ts.timestamp() - time.time() > CLOCK_SKEW_TOLERANCE_S
 
 
 def _document_ts(data: bytes) -> datetime | None:

@@ -238,6 +238,19 @@ def test_an_older_document_never_replaces_a_newer_one_written_by_another_mirror(
     assert doc_ts(s3.get("fleet/exec-a/kpis_v7.json")) == "2026-01-01T00:00:30Z"
 
 
+def test_an_object_stamped_in_the_future_does_not_freeze_the_remote_mirror(s3: S3Env) -> None:
+    """An object whose ts lies in this host's future (written while a clock was wrong) is no
+    barrier: the next verified document replaces it, conditionally as always."""
+    future = 32503680000.0  # 2999-12-31
+    b = target()
+    b.offer("kpis_v7.json", kpi_doc(future))
+    assert b.finish_pass().uploaded == ["kpis_v7.json"]
+    a = target()
+    a.offer("kpis_v7.json", kpi_doc(T0))
+    assert a.finish_pass().uploaded == ["kpis_v7.json"]
+    assert doc_ts(s3.get("fleet/exec-a/kpis_v7.json")) == "2026-01-01T00:00:00Z"
+
+
 def test_a_mirror_that_keeps_losing_to_a_newer_one_says_so_once(
     s3: S3Env, caplog: pytest.LogCaptureFixture
 ) -> None:
