@@ -214,3 +214,51 @@ def test_a_schema_file_that_is_a_fifo_is_refused_without_blocking(tmp_path: Path
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1
     assert "not a regular file" in result.stderr
+
+
+def _closed_stdout() -> None:
+    """In the child: start with file descriptor 1 closed (``>&-``)."""
+    os.close(1)
+
+
+def run_without_stdout(entry: tuple[str, ...], how: str, *args: str
+                       ) -> subprocess.CompletedProcess[str]:
+    """Run the review with stdout closed (``>&-``), a pipe nobody reads (EPIPE, as after
+    ``| head -1``), or ``/dev/full`` (ENOSPC); stderr captured."""
+    command = [sys.executable, *entry, *args]
+    if how == "closed":
+        return subprocess.run(command, cwd=ROOT, stderr=subprocess.PIPE, text=True,
+                              check=False, timeout=120, preexec_fn=_closed_stdout)
+    if how == "full":
+        with open("/dev/full", "w", encoding="utf-8") as full:
+            return subprocess.run(command, cwd=ROOT, stdout=full, stderr=subprocess.PIPE,
+                                  text=True, check=False, timeout=120)
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # no reader at all: the first write gets EPIPE
+    try:
+        return subprocess.run(command, cwd=ROOT, stdout=write_end, stderr=subprocess.PIPE,
+                              text=True, check=False, timeout=120)
+    finally:
+        os.close(write_end)
+
+
+@pytest.mark.parametrize("how", ["closed", "no-reader", "full"])
+@pytest.mark.parametrize("entry", ENTRY_POINTS)
+def test_a_closed_or_broken_stdout_keeps_the_verdict_without_a_traceback(
+        entry: tuple[str, ...], how: str, pair: tuple[str, str], tmp_path: Path) -> None:
+    """``review >&-`` (and EPIPE, ENOSPC): the report is dropped, stderr stays empty, and the
+    exit code is still the verdict: 0 for a sufficient bump, 1 for a silent-pass shape as a
+    patch, 0 for the gate, 2 for a usage error (its one line still on stderr)."""
+    ident = "urn:kpi-contract:kpis_v7:"
+    prefix = {"type": "array", "allOf": [{"prefixItems": [{}] * 5}], "unevaluatedItems": False}
+    old = write(tmp_path / "p_old.json", {"$id": ident + "7.0.0", **prefix})
+    longer = {**prefix, "allOf": [{"prefixItems": [{}] * 6}]}
+    new = write(tmp_path / "p_new.json", {"$id": ident + "7.0.1", **longer})
+    for args, code in (((*pair,), 0), ((old, new), 1), ((old, new, "--format", "json"), 1),
+                       (("--gate",), 0)):
+        result = run_without_stdout(entry, how, *args)
+        assert (result.returncode, result.stderr) == (code, ""), (args, result.stderr)
+    usage = run_without_stdout(entry, how, old)
+    assert usage.returncode == 2
+    assert usage.stderr == "kpi-contract review: error: give both OLD and NEW schema files, " \
+                           "or neither\n"

@@ -5,8 +5,12 @@ changed, a sub-schema replaced), drawn from the keywords the issue names: intera
 ``unevaluatedProperties``, ``patternProperties``, ``prefixItems``/``items``, ``not``,
 ``dependentSchemas``, ``contains`` counts, combinators; a schema whose interacting keywords are
 dealt into ``allOf`` branches or ``$ref`` siblings against the same schema written whole; and
-an object with a member added or removed beside patterns and ``unevaluatedProperties``. For
-every pair:
+an object with a member added or removed beside patterns and ``unevaluatedProperties``; and
+(rule W1) an ``unevaluatedItems``/``unevaluatedProperties`` around in-place applicators
+(``allOf``, ``anyOf``, ``oneOf``, ``if``/``then``/``else``, ``dependentSchemas``, ``$ref``, and
+``not``, which it must not see through) holding ``prefixItems``, ``items``, ``contains``,
+``properties``, ``additionalProperties``, ``patternProperties`` -- often at their defaults, where
+they evaluate without rejecting anything -- with one edit inside. For every pair:
 
 - every witness the review reports is valid under one version and rejected by the other
   (python-jsonschema);
@@ -114,7 +118,7 @@ def places(schema: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     found = [path]
     if isinstance(schema, dict):
         for name, value in schema.items():
-            if name in {"properties", "patternProperties", "dependentSchemas"}:
+            if name in {"properties", "patternProperties", "dependentSchemas", "$defs"}:
                 found += [q for k, v in value.items() for q in places(v, (*path, name, k))]
             elif name in {"allOf", "anyOf", "oneOf", "prefixItems"}:
                 found += [q for i, v in enumerate(value) for q in places(v, (*path, name, i))]
@@ -139,24 +143,110 @@ def put(schema: Any, path: tuple[Any, ...], value: Any) -> Any:
 EDITS = st.sampled_from(["replace", "merge", "drop"])
 
 
-@st.composite
-def pairs(draw: st.DrawFn) -> tuple[Any, Any]:
-    """A schema and a copy with one edit at one of its sub-schema positions."""
-    old = draw(schemas)
+def edited(draw: st.DrawFn, old: Any, parts: st.SearchStrategy[Any]) -> Any:
+    """A copy of ``old`` with one edit at one of its sub-schema positions: replaced by a draw
+    from ``parts``, merged with one, or one keyword dropped (never ``$defs``, which a
+    ``$ref`` may point into)."""
     where = draw(st.sampled_from(places(old)))
     here: Any = old
     for part in where:
         here = here[part]
     edit = draw(EDITS)
     if edit == "replace" or not isinstance(here, dict) or not here:
-        changed = draw(schemas)
+        changed = draw(parts)
     elif edit == "merge":
-        extra = draw(schemas)
+        extra = draw(parts)
         changed = {**here, **extra} if isinstance(extra, dict) else extra
     else:
-        name = draw(st.sampled_from(sorted(here)))
+        name = draw(st.sampled_from(sorted(set(here) - {"$defs"}) or ["$defs"]))
         changed = {k: v for k, v in here.items() if k != name}
-    return old, put(old, where, changed)
+    return put(old, where, changed)
+
+
+@st.composite
+def pairs(draw: st.DrawFn) -> tuple[Any, Any]:
+    """A schema and a copy with one edit at one of its sub-schema positions."""
+    old = draw(schemas)
+    return old, edited(draw, old, schemas)
+
+
+PLAIN = st.one_of(st.just({}), st.just(True))
+"""Sub-schemas that reject nothing: what an evaluating keyword holds at its default."""
+quiet = st.one_of(PLAIN, PLAIN, leaves())
+KEYWORDS_THAT_EVALUATE = st.one_of(
+    st.builds(lambda n: {"prefixItems": [{}] * n}, st.integers(min_value=1, max_value=3)),
+    st.builds(lambda items: {"prefixItems": items}, st.lists(quiet, min_size=1, max_size=3)),
+    st.builds(lambda s: {"items": s}, st.one_of(quiet, st.just(False))),
+    st.fixed_dictionaries({"contains": quiet},
+                          optional={"minContains": st.sampled_from([0, 0, 1, 2]),
+                                    "maxContains": st.sampled_from([1, 2])}),
+    st.builds(lambda m: {"properties": m},
+              st.dictionaries(st.sampled_from(KEYS), quiet, min_size=1, max_size=2)),
+    st.builds(lambda s: {"additionalProperties": s}, st.one_of(quiet, st.just(False))),
+    st.builds(lambda p, s: {"patternProperties": {p: s}}, st.sampled_from(PATTERNS), quiet),
+    st.builds(lambda s: {"unevaluatedItems": s}, st.one_of(PLAIN, st.just(False), leaves())),
+    st.builds(lambda s: {"unevaluatedProperties": s},
+              st.one_of(PLAIN, st.just(False), leaves())),
+    st.builds(lambda s: {"if": s}, st.one_of(
+        st.builds(lambda n: {"prefixItems": [{}] * n}, st.integers(min_value=1, max_value=2)),
+        st.builds(lambda k: {"properties": {k: {}}}, st.sampled_from(KEYS)), leaves())),
+)
+"""One keyword that marks items or properties evaluated, mostly at a default that rejects
+nothing (the keywords rules V3, V5, V9 and D1 dropped before W1)."""
+FRAGMENTS = st.one_of(
+    KEYWORDS_THAT_EVALUATE,
+    st.builds(lambda a, b: {**a, **b}, KEYWORDS_THAT_EVALUATE, KEYWORDS_THAT_EVALUATE),
+)
+CONDITIONS = st.one_of(leaves(), st.just({"minItems": 1}), st.just({"required": ["a"]}),
+                       st.just({"maxItems": 1}))
+
+
+def in_place(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """``inner`` reached through one in-place applicator (or through ``not``, which an
+    ``unevaluated*`` outside does not see through)."""
+    return st.one_of(
+        st.builds(lambda bs: {"allOf": bs}, st.lists(inner, min_size=1, max_size=2)),
+        st.builds(lambda a, b: {"anyOf": [a, b]}, inner, st.one_of(inner, leaves())),
+        st.builds(lambda a, b: {"oneOf": [a, b]}, inner, st.one_of(inner, leaves())),
+        st.builds(lambda c, s: {"if": c, "then": s}, CONDITIONS, inner),
+        st.builds(lambda c, s: {"if": c, "else": s}, CONDITIONS, inner),
+        st.builds(lambda s: {"if": s}, inner),
+        st.builds(lambda k, s: {"dependentSchemas": {k: s}}, st.sampled_from(KEYS), inner),
+        st.builds(lambda s: {"not": s}, inner),
+    )
+
+
+REACHED = st.one_of(in_place(FRAGMENTS), in_place(in_place(FRAGMENTS)))
+UNEVALUATED_AROUND = st.one_of(
+    st.fixed_dictionaries({"unevaluatedItems": st.one_of(st.just(False), leaves())}),
+    st.fixed_dictionaries({"unevaluatedProperties": st.one_of(st.just(False), leaves())}),
+    st.fixed_dictionaries({"unevaluatedItems": st.just(False),
+                           "unevaluatedProperties": st.just(False)}),
+)
+
+
+@st.composite
+def seen_schemas(draw: st.DrawFn) -> Schema:
+    """An ``unevaluated*`` keyword around in-place applicators holding evaluating keywords,
+    sometimes beside evaluating keywords of its own, sometimes through a ``$ref``."""
+    root: Schema = {**draw(st.sampled_from([{}, {"type": "array"}, {"type": "object"}])),
+                    **draw(UNEVALUATED_AROUND)}
+    if draw(st.booleans()):
+        root.update({k: v for k, v in draw(FRAGMENTS).items() if k not in root})
+    reached = draw(REACHED)
+    if draw(st.integers(min_value=0, max_value=3)) == 0:
+        root.update({"$defs": {"Part": reached}, "$ref": "#/$defs/Part"})
+    else:
+        root.update(reached)
+    return root
+
+
+@st.composite
+def seen_pairs(draw: st.DrawFn) -> tuple[Any, Any]:
+    """A :func:`seen_schemas` schema and a copy with one edit somewhere in it (often an
+    evaluating keyword added, changed or dropped)."""
+    old = draw(seen_schemas())
+    return old, edited(draw, old, st.one_of(FRAGMENTS, FRAGMENTS, leaves()))
 
 
 GROUPED = st.one_of(
@@ -243,6 +333,8 @@ def pool(old: Any, new: Any) -> list[Any]:
     arrays += [[v] for v in values]
     arrays += [list(p) for p in itertools.product(SCALARS[3:9], repeat=2)]
     arrays += [[v] * 3 for v in ("a", 0, None, 1)]
+    arrays += [[v] * 4 for v in ("a", 0)]
+    arrays += [["a", 0], [0, "a"], ["a", 0, None], [None, "a", 0], ["a", "a", 0, 0]]
     objects: list[Any] = [{}]
     names = (*KEYS, "other", "xb")
     mixed: tuple[Any, ...] = (None, 0, 1.5, "a", "xa", True, [], {})
@@ -274,6 +366,21 @@ EXAMPLES = max(60, settings().max_examples // 5)
 @given(st.one_of(pairs(), split_pairs(), member_pairs()))
 def test_no_break_passes_in_silence_and_every_witness_is_real(pair: tuple[Any, Any]) -> None:
     """Each direction a payload can show is claimed by a finding; witnesses re-validate."""
+    check_pair(pair)
+
+
+@settings(max_examples=EXAMPLES)
+@given(seen_pairs())
+def test_no_break_passes_in_silence_where_unevaluated_sees_in_place_applicators(
+        pair: tuple[Any, Any]) -> None:
+    """The same for edits under an ``unevaluated*`` that sees through in-place applicators
+    (rule W1): each direction a payload can show is claimed; witnesses re-validate."""
+    check_pair(pair)
+
+
+def check_pair(pair: tuple[Any, Any]) -> None:
+    """Review the pair; every witness re-validates, and every direction the independent pool or
+    the review's own whole-schema search can show is claimed by some finding."""
     old_schema, new_schema = (document(s, v) for s, v in zip(pair, ("7.0.0", "7.0.1"),
                                                              strict=True))
     if not (_valid(old_schema) and _valid(new_schema)):
@@ -307,7 +414,7 @@ def test_no_break_passes_in_silence_and_every_witness_is_real(pair: tuple[Any, A
 
 
 @settings(max_examples=EXAMPLES)
-@given(st.one_of(schemas, GROUPED, split_pairs().map(lambda pair: pair[0])))
+@given(st.one_of(schemas, GROUPED, split_pairs().map(lambda pair: pair[0]), seen_schemas()))
 def test_the_normal_form_accepts_exactly_what_its_schema_accepts(schema: Any) -> None:
     """Normalising never changes a verdict: the normal form and the schema agree on every value
     of the independent pool (which is what makes a "same normal form" verdict safe)."""

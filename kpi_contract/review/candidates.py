@@ -154,7 +154,7 @@ def candidates(node: Node, depth: int = 0) -> list[Any]:
     if "object" in types:
         out += _objects(node, depth)
     if depth < _MINE_DEPTH:
-        for sub in _combined(node):
+        for sub in combined(node):
             out += candidates(sub, depth + 1)[:12]
     out += _ANY_TYPE
     seen: dict[str, Any] = {}
@@ -163,8 +163,10 @@ def candidates(node: Node, depth: int = 0) -> list[Any]:
     return list(seen.values())[:LIMIT]
 
 
-def _combined(node: Node) -> list[Node]:
-    """The sub-schemas of a node's combinators, which decide validity at the node itself."""
+def combined(node: Node) -> list[Node]:
+    """The sub-schemas of a node's combinators, which decide validity at the node itself
+    (``anyOf``/``allOf``/``oneOf`` branches, ``not``, ``if``/``then``/``else``,
+    ``dependentSchemas`` entries)."""
     found: list[Node] = []
     for name in ("anyOf", "allOf", "oneOf"):
         found += [b for b in node.get(name, []) if isinstance(b, dict)]

@@ -4,16 +4,20 @@ Without files it reviews the newest frozen release against the current schema of
 ``--gate`` runs the whole CI gate on ``--root`` instead. Exit codes: 0 the declared version
 satisfies the changes (or the gate passes), 1 it does not (or the tool contradicted itself),
 2 usage errors, each as one ``FILE::$.json.path: message`` line on stderr.
+
+Output goes through :mod:`kpi_contract.console`: a closed stdout (``>&-``), a reader that went
+away (``| head -1``) or a full disk (``> /dev/full``) drops the report but never the verdict:
+the exit code is the same as with the report printed, and there is no traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
+from kpi_contract.console import say, warn
 from kpi_contract.errors import KpiContractError
 from kpi_contract.review.gate import run_gate
 from kpi_contract.review.loading import load_schema_file
@@ -55,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
             return _gate(Path(args.root), args.format)
         return _review(args)
     except KpiContractError as exc:
-        print(exc, file=sys.stderr)
+        warn(str(exc))
         return EXIT_USAGE
 
 
@@ -70,18 +74,17 @@ def _review(args: argparse.Namespace) -> int:
         old = load_schema_file(old_path, display(old_path, root))
         new = load_schema_file(new_path, display(new_path, root))
     else:
-        print("kpi-contract review: error: give both OLD and NEW schema files, or neither",
-              file=sys.stderr)
+        warn("kpi-contract review: error: give both OLD and NEW schema files, or neither")
         return EXIT_USAGE
     result = review_pair(old, new)
     text = render_json(result) if args.format == "json" else render_markdown(result)
-    sys.stdout.write(text)
+    say(text, end="")
     return result.exit_code
 
 
 def _gate(root: Path, output: str) -> int:
     if not root.is_dir():
-        print(f"{root}::$: not a directory", file=sys.stderr)
+        warn(f"{root}::$: not a directory")
         return EXIT_USAGE
     failures = run_gate(root)
     if output == "json":
@@ -89,10 +92,10 @@ def _gate(root: Path, output: str) -> int:
             "status": "fail" if failures else "ok",
             "failures": [{"check": f.check, "message": f.message} for f in failures],
         }
-        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+        say(json.dumps(document, indent=2))
     elif failures:
         for failure in failures:
-            print(f"gate: {failure}")
+            say(f"gate: {failure}")
     else:
-        print(f"gate: passed ({root})")
+        say(f"gate: passed ({root})")
     return EXIT_FAIL if failures else EXIT_OK

@@ -48,6 +48,18 @@ IN_PLACE = frozenset({"allOf", "anyOf", "oneOf", "if", "then", "else", "dependen
                       RECURSIVE})
 """In-place applicators whose sub-schemas' evaluated properties and items ``unevaluated*`` sees
 (``not`` is not one: its annotations are always dropped)."""
+REACHING = IN_PLACE - {RECURSIVE}
+"""The keywords whose sub-schemas an ``unevaluated*`` of their object sees (with ``$ref``,
+which the normaliser resolves into one more ``allOf`` branch)."""
+EVALUATES: dict[str, frozenset[str]] = {
+    "unevaluatedItems": frozenset({"prefixItems", "items", "contains", "unevaluatedItems", "if"}),
+    "unevaluatedProperties": frozenset({
+        "properties", "patternProperties", "additionalProperties", "unevaluatedProperties", "if",
+    }),
+}
+"""For each ``unevaluated*`` keyword, the keywords that mark items (or properties) as evaluated
+for it, besides the in-place applicators whose sub-schemas may hold them (``if`` marks what its
+own sub-schema evaluates when it passes, with or without ``then``/``else``)."""
 GROUPS: tuple[frozenset[str], ...] = (
     frozenset({"contains", "minContains", "maxContains"}),
     frozenset({"if", "then", "else"}),

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from kpi_contract.review.candidates import instance, item_schema
+from kpi_contract.review.candidates import combined, instance, item_schema
 from kpi_contract.review.canonical import key
 from kpi_contract.review.keywords import Node
 from kpi_contract.review.paths import ConcretePath, InstancePath, Step, render_path
@@ -74,11 +74,17 @@ def _object_branch(node: Node) -> Node:
     return node
 
 
+_KEY_DEPTH = 3
+"""How deep :func:`known_keys` looks into combinators for member names."""
+
+
 def known_keys(nodes: list[Node]) -> list[str]:
     """Member names the schemas know at an object: properties, property-name vocabularies,
-    ``dependentSchemas``/``dependentRequired`` triggers, names matching each pattern."""
+    ``dependentSchemas``/``dependentRequired`` triggers, names matching each pattern, each also
+    from the sub-schemas of combinators (``allOf``, ``if``, ``then``, ...), which apply to the
+    same object and whose members an ``unevaluatedProperties`` sees (the node's own first)."""
     names: list[str] = []
-    for node in nodes:
+    for node in _with_combined(nodes):
         names += list(node.get("properties", {}))
         vocabulary = node.get("propertyNames", {}).get("enum", [])
         names += [v for v in vocabulary if isinstance(v, str)]
@@ -87,6 +93,15 @@ def known_keys(nodes: list[Node]) -> list[str]:
             names += [n for n in samples(str(pattern)) if n][:2]
     # An empty key is left out: both validators report errors under it at its parent.
     return [*dict.fromkeys(n for n in names if n), EXTRA_KEY]
+
+
+def _with_combined(nodes: list[Node]) -> list[Node]:
+    """The nodes, then their combinators' sub-schemas, level by level up to :data:`_KEY_DEPTH`."""
+    found, level = list(nodes), list(nodes)
+    for _ in range(_KEY_DEPTH):
+        level = [sub for node in level for sub in combined(node)]
+        found += level
+    return found
 
 
 def expand(payload: Any, path: InstancePath, keys_at: Callable[[ConcretePath], list[str]],

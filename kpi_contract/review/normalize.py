@@ -11,7 +11,11 @@ normal form accepts exactly what its schema accepts, so no change is hidden:
   ``properties`` / ``patternProperties`` / ``additionalProperties``, ``unevaluated*``) are never
   pulled apart, and what cannot be merged stays, branches sorted;
 - keywords that cannot reject anything, keywords at their default and keywords of types the node
-  does not admit are dropped; ``const`` is a one-value ``enum``; sets are sorted.
+  does not admit are dropped; ``const`` is a one-value ``enum``; sets are sorted;
+- except where an ``unevaluated*`` keyword sees the node (its own, or an enclosing object's reached
+  through in-place applicators: ``allOf``/``anyOf``/``oneOf``/``if``/``then``/``else``/
+  ``dependentSchemas``/``$ref``): there a keyword that marks items or properties as evaluated is
+  never dropped, even at its default (rule W1), so the walk passes that context down.
 
 Every rule, with the reason it is sound: ``docs/review-normal-form.md``. The result is itself a
 valid 2020-12 schema without references.
@@ -30,6 +34,7 @@ from kpi_contract.review.keywords import (
     FALSE,
     GROUPS,
     KEYWORD_GROUP,
+    REACHING,
     RECURSIVE,
     SCHEMA_LISTS,
     SCHEMA_MAPS,
@@ -46,10 +51,12 @@ from kpi_contract.review.paths import pointer, pointer_tokens
 from kpi_contract.review.simplify import (
     drop_false_branches,
     drop_vacuous,
+    evaluates_for,
     is_false,
     rejects_all,
     satisfiable_types,
     settle_unevaluated,
+    watchers,
 )
 
 __all__ = ["DIALECT", "UnsupportedSchemaError", "accepts", "canonical_node", "conjoin",
@@ -61,8 +68,14 @@ _DEFAULTS: dict[str, Any] = {
     "dependentSchemas": {}, "dependentRequired": {}, "required": [], "minLength": 0,
     "minItems": 0, "minProperties": 0, "uniqueItems": False, "allOf": [],
 }
-_EVALUATING = frozenset({"additionalProperties", "items"})
-"""Defaults that still evaluate every remaining property or item for a sibling ``unevaluated*``."""
+_EVALUATING = {
+    "items": "unevaluatedItems", "unevaluatedItems": "unevaluatedItems",
+    "additionalProperties": "unevaluatedProperties",
+    "unevaluatedProperties": "unevaluatedProperties",
+}
+"""Defaults that still evaluate every remaining item or property, and the ``unevaluated*`` that
+would see it (rule W1): such a default is kept wherever that keyword sees the node."""
+NOTHING_SEEN: frozenset[str] = frozenset()
 _MAPS = frozenset({"properties", "patternProperties"})
 _CONTAINERS = frozenset({"$defs", "definitions"})
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -97,34 +110,37 @@ class _Normalizer:
         self.base = declared.split("#")[0] if isinstance(declared, str) else None
         self.resolving: list[str] = []
 
-    def node(self, schema: Any, where: list[str]) -> Node:
+    def node(self, schema: Any, where: list[str], seen: frozenset[str] = NOTHING_SEEN) -> Node:
+        """The normal form of ``schema``; ``seen`` names the ``unevaluated*`` keywords of
+        enclosing objects that see what it evaluates (rule W1)."""
         if schema is True:
             return {}
         if schema is False:
             return dict(FALSE)
         if not isinstance(schema, dict):
             raise UnsupportedSchemaError(pointer(where), "a schema must be an object or boolean")
+        here = watchers(schema, seen)  # W1: what this object's in-place sub-schemas are seen by
         own = {
-            k: self.keyword(k, v, [*where, k])
+            k: self.keyword(k, v, [*where, k], here if k in REACHING else NOTHING_SEEN)
             for k, v in schema.items()
             if k not in _CONTAINERS and k != "$ref"
         }
         ref = schema.get("$ref")
         if ref is not None:  # R1: the target is one more allOf branch, merged like the others
-            target = self.resolve(ref, [*where, "$ref"])
+            target = self.resolve(ref, [*where, "$ref"], here)
             own["allOf"] = [*own.get("allOf", []), target]
-        return canonical_node(own)
+        return canonical_node(own, seen)
 
-    def keyword(self, name: str, value: Any, where: list[str]) -> Any:
+    def keyword(self, name: str, value: Any, where: list[str], seen: frozenset[str]) -> Any:
         if name in SCHEMA_MAPS and isinstance(value, dict):
-            return {k: self.node(v, [*where, k]) for k, v in value.items()}
+            return {k: self.node(v, [*where, k], seen) for k, v in value.items()}
         if name in SCHEMA_ONE:
-            return self.node(value, where)
+            return self.node(value, where, seen)
         if name in SCHEMA_LISTS and isinstance(value, list):
-            return [self.node(v, [*where, str(i)]) for i, v in enumerate(value)]
+            return [self.node(v, [*where, str(i)], seen) for i, v in enumerate(value)]
         return canon(value)
 
-    def resolve(self, ref: Any, where: list[str]) -> Node:
+    def resolve(self, ref: Any, where: list[str], seen: frozenset[str]) -> Node:
         if not isinstance(ref, str):
             raise UnsupportedSchemaError(pointer(where), "$ref must be a string")
         if ref.startswith("#"):
@@ -154,15 +170,19 @@ class _Normalizer:
             return {RECURSIVE: fragment}
         self.resolving.append(fragment)
         try:
-            return self.node(target, tokens)
+            return self.node(target, tokens, seen)
         finally:
             self.resolving.pop()
 
 
-def canonical_node(node: Node) -> Node:
-    """Canonicalise one node whose sub-schemas are already in normal form.
+def canonical_node(node: Node, seen: frozenset[str] = NOTHING_SEEN) -> Node:
+    """Canonicalise one node whose sub-schemas are already in normal form (in the same
+    ``seen`` context, for those reached through in-place applicators).
 
-    Every step keeps the set of accepted instances (and what ``unevaluated*`` sees); the rules
+    ``seen`` names the ``unevaluated*`` keywords of enclosing objects that see what this node
+    evaluates (``unevaluatedItems`` / ``unevaluatedProperties``; empty for a node no such
+    keyword reaches). Every step keeps the set of accepted instances and, where an
+    ``unevaluated*`` sees the node, the items and properties it marks as evaluated; the rules
     and the reason each is sound: ``docs/review-normal-form.md``.
     """
     node = dict(node)
@@ -173,7 +193,7 @@ def canonical_node(node: Node) -> Node:
         node = _canonical_type(node)
     if rejects_all(node):
         return {**annotation_part(node), **FALSE}
-    node = _tidy(node)
+    node = _tidy(node, seen)
     node = drop_false_branches(node)
     if is_false(node):
         return node
@@ -183,13 +203,16 @@ def canonical_node(node: Node) -> Node:
     if "oneOf" in node and "anyOf" not in node and (
             len(node["oneOf"]) == 1 or _disjoint(node["oneOf"]) is not None):
         node["anyOf"] = node.pop("oneOf")
-    node = _merge_any_of(node)
+    node = _merge_any_of(node, seen)
     if rejects_all(node):
         return {**annotation_part(node), **FALSE}
-    node = _tidy(node)
-    if "enum" in node and isinstance(node["enum"], list) and RECURSIVE not in key(node):
+    node = _tidy(node, seen)
+    enumerated = isinstance(node.get("enum"), list) and RECURSIVE not in key(node)
+    if enumerated and not evaluates_for(node, seen):
         node = _enum_form(node)
     else:
+        if enumerated:  # W1: an enclosing unevaluated* sees the siblings, which stay
+            node = _filter_enum(node)
         node = satisfiable_types(node)
         if "type" in node:
             node = _prune(node)
@@ -207,12 +230,15 @@ def _sorted(node: Node) -> Node:
     return dict(sorted(node.items()))
 
 
-def _tidy(node: Node) -> Node:
-    """``unevaluated*`` settled, vacuous keywords and defaults dropped, sets sorted."""
-    node = drop_vacuous(settle_unevaluated(node))
+def _tidy(node: Node, seen: frozenset[str]) -> Node:
+    """``unevaluated*`` settled, vacuous keywords and defaults dropped (rule D1; W1 keeps a
+    default that still evaluates for an ``unevaluated*`` seeing it), sets sorted."""
+    node = drop_vacuous(settle_unevaluated(node), seen)
+    watching = watchers(node, seen)
     for name, default in _DEFAULTS.items():
-        if name in node and same(node[name], default) and not (
-                name in _EVALUATING and set(node) & UNEVALUATED):
+        reader = _EVALUATING.get(name)
+        kept = reader is not None and reader in (seen if name in UNEVALUATED else watching)
+        if name in node and same(node[name], default) and not kept:
             del node[name]
     if isinstance(node.get("required"), list):
         node["required"] = sorted(set(node["required"]))
@@ -326,7 +352,7 @@ def _merge_all_of(node: Node) -> Node:
     return node
 
 
-def _merge_any_of(node: Node) -> Node:
+def _merge_any_of(node: Node, seen: frozenset[str]) -> Node:
     """Rules M6-M7: one ``anyOf`` branch, or type-disjoint branches, merge into the node."""
     branches = node.get("anyOf")
     if not isinstance(branches, list) or not branches:
@@ -335,8 +361,9 @@ def _merge_any_of(node: Node) -> Node:
     union = branches[0] if len(branches) == 1 else _union(branches)
     if union is None:
         return node
-    union = canonical_node(union)
-    if isinstance(union.get("enum"), list) and not set(outer) & UNEVALUATED:
+    union = canonical_node(union, watchers(node, seen))
+    if isinstance(union.get("enum"), list) and set(assertion_part(union)) <= {"enum", "type"} \
+            and not set(outer) & UNEVALUATED:
         values = union["enum"]
         if isinstance(outer.get("enum"), list):
             values = [v for v in values if any(same(v, w) for w in outer["enum"])]
@@ -393,7 +420,19 @@ def _union(branches: list[Node]) -> Node | None:
     return merged
 
 
+def _filter_enum(node: Node) -> Node:
+    """Rule E1 where an enclosing ``unevaluated*`` sees the node's evaluating keywords (W1): the
+    enum keeps the values its siblings accept, and the siblings stay beside it."""
+    rest = {k: v for k, v in assertion_part(node).items() if k != "enum"}
+    values = [v for v in node["enum"] if accepts(rest, v)]
+    if not values:
+        return {**annotation_part(node), **FALSE}
+    return {**node, "enum": unique_sorted(values)}
+
+
 def _enum_form(node: Node) -> Node:
+    """Rule E1: the enum keeps the values its siblings accept; the node becomes just the enum
+    (and the types of its values)."""
     rest = {k: v for k, v in assertion_part(node).items() if k != "enum"}
     values = node["enum"]
     if rest:

@@ -3,7 +3,8 @@ accepts exactly the same instances (and evaluates the same items and properties)
 
 The rules, and why each is sound, are listed in ``docs/review-normal-form.md``; the functions
 here carry the rule's number. Every function takes a node whose sub-schemas are already in
-normal form and returns a new node; none looks outside the node.
+normal form and returns a new node; none looks outside the node, except through ``seen``: the
+``unevaluated*`` keywords of enclosing objects that see what this node evaluates (rule W1).
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from typing import Any
 from kpi_contract.review.canonical import same
 from kpi_contract.review.keywords import (
     ALL_TYPES,
+    EVALUATES,
     FALSE,
     IN_PLACE,
+    UNEVALUATED,
     Node,
     annotation_part,
     assertion_part,
@@ -46,11 +49,27 @@ def settle_unevaluated(node: Node) -> Node:
     return node
 
 
-def drop_vacuous(node: Node) -> Node:
-    """Rules V1-V9: keywords that cannot reject anything (in this node) are dropped."""
+def watchers(node: Node, seen: frozenset[str]) -> frozenset[str]:
+    """Rule W1: the ``unevaluated*`` keywords that see what ``node`` evaluates: those of the
+    enclosing objects that reach it through in-place applicators (``seen``) and its own."""
+    return seen | (frozenset(node) & UNEVALUATED)
+
+
+def evaluates_for(node: Node, watching: frozenset[str]) -> bool:
+    """Whether ``node`` holds a keyword that marks items or properties evaluated for one of the
+    ``watching`` keywords (an in-place applicator may hold one in its sub-schemas)."""
+    if not watching:
+        return False
+    names = frozenset(assertion_part(node))
+    return bool(names & IN_PLACE) or any(names & EVALUATES[w] for w in watching)
+
+
+def drop_vacuous(node: Node, seen: frozenset[str] = frozenset()) -> Node:
+    """Rules V1-V9: keywords that cannot reject anything (in this node) are dropped, unless they
+    mark items or properties as evaluated for an ``unevaluated*`` that sees them (W1)."""
     node = dict(node)
-    evaluating_items = "unevaluatedItems" in node
-    evaluating_properties = "unevaluatedProperties" in node
+    watching = watchers(node, seen)
+    evaluating_items = "unevaluatedItems" in watching
     if "contains" not in node:  # V1
         node.pop("minContains", None)
         node.pop("maxContains", None)
@@ -62,8 +81,7 @@ def drop_vacuous(node: Node) -> Node:
     if "if" not in node:  # V4
         node.pop("then", None)
         node.pop("else", None)
-    elif "then" not in node and "else" not in node and not (
-            evaluating_items or evaluating_properties):  # V5
+    elif "then" not in node and "else" not in node and not watching:  # V5
         del node["if"]
     if isinstance(node.get("pattern"), str) and matches_everything(node["pattern"]):  # V6
         del node["pattern"]
@@ -77,12 +95,13 @@ def drop_vacuous(node: Node) -> Node:
                 node[name] = kept
             else:
                 del node[name]
-    if not evaluating_items:
-        node = _trim_prefix(node)  # V9
-    return node
+    return _trim_prefix(node, evaluating_items)  # V9
 
 
-def _trim_prefix(node: Node) -> Node:
+def _trim_prefix(node: Node, evaluating_items: bool) -> Node:
+    """Rule V9. Entries past ``maxItems`` never meet an item of a passing array; trailing entries
+    equal to ``items`` are dropped only where they evaluate nothing more than ``items`` would:
+    when ``items`` is written, or when no ``unevaluatedItems`` sees the positions."""
     prefix = node.get("prefixItems")
     if not isinstance(prefix, list):
         return node
@@ -92,9 +111,10 @@ def _trim_prefix(node: Node) -> Node:
         prefix = prefix[:longest]
         if len(prefix) >= longest:
             node.pop("items", None)
-    rest = node.get("items", {})
-    while prefix and same(prefix[-1], rest):
-        prefix.pop()
+    if "items" in node or not evaluating_items:
+        rest = node.get("items", {})
+        while prefix and same(prefix[-1], rest):
+            prefix.pop()
     if prefix:
         node["prefixItems"] = prefix
     else:
