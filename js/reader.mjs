@@ -79,11 +79,12 @@ export class KpisV7ReadError extends Error {
  */
 export function readKpisV7(text, { schema, validate }) {
   const doc = parseStrictJson(text);
-  checkMajor(doc);
+  // Before the major, as read_kpis's strict parser refuses such a number before reading anything.
   /** @type {Violation[]} */
   const nonFinite = [];
   findNonFinite(doc, "", nonFinite);
   if (nonFinite.length) throw failure("rules", nonFinite);
+  checkMajor(doc);
   const reading = readingOf(doc, schema);
   // SPEC 8's tolerance is for a newer minor only: the reader's own version or older is judged
   // as written, exactly as validate, publish_kpis and the mirror judge it.

@@ -446,3 +446,97 @@ def test_package_rule_violations_point_at_the_nulls_entry() -> None:
          "message": "router.reject_rate_order_count is listed as null but is absent"},
     ]
     assert node_json("out(reader.packageRuleViolations(INPUT, SCHEMA));", data=EXAMPLE) == []
+
+
+def strictness_cases() -> list[tuple[str, str, str]]:
+    """(name, text, readKpisV7's verdict) for the kinds of documents on which the two readers
+    once split (QA's corpus of issue 7 section 2, rebuilt here with variants of our own): number
+    bounds, timestamps, duplicate keys, text that is not strict JSON, versions, unknown fields."""
+    base = text_of(EXAMPLE)
+    value = "4093.43"
+    newer = {**EXAMPLE, "schema_version": "7.2.0"}
+
+    def with_ts(ts: str) -> str:
+        return text_of({**EXAMPLE, "ts": ts})
+
+    counted = text_of({**EXAMPLE, "router": {**EXAMPLE["router"], "reject_rate_order_count": 12},
+                       "nulls": {k: v for k, v in EXAMPLE["nulls"].items()
+                                 if k != "router.reject_rate_order_count"}})
+
+    def with_count(literal: str) -> str:
+        assert '"reject_rate_order_count":12' in counted
+        return counted.replace('"reject_rate_order_count":12',
+                               f'"reject_rate_order_count":{literal}')
+
+    return [
+        ("an integer just below the double overflow", base.replace(
+            value, str(2**1024 - 2**970 - 1)), "ok"),
+        ("an integer rounding to the double overflow", base.replace(
+            value, str(2**1024 - 2**970)), "rules"),
+        ("1.7976931348623157e308", base.replace(value, "1.7976931348623157e308"), "ok"),
+        ("a count of 2**53 + 1", with_count(str(2**53 + 1)), "invalid"),
+        ("a count of 3.0", with_count("3.0"), "ok"),
+        ("a count of 3e0", with_count("3e0"), "ok"),
+        ("a count of -0", with_count("-0"), "ok"),
+        ("a count of 3.5", with_count("3.5"), "invalid"),
+        ("ts 24:00:00", with_ts("2026-11-29T24:00:00Z"), "invalid"),
+        ("ts 9999-12-31 with microseconds", with_ts("9999-12-31T23:59:59.999999Z"), "ok"),
+        ("ts 0001-01-01, the first year", with_ts("0001-01-01T00:00:00Z"), "ok"),
+        ("ts 0000-06-15, year zero", with_ts("0000-06-15T12:00:00Z"), "rules"),
+        ("ts a leap day", with_ts("2024-02-29T00:00:00Z"), "ok"),
+        ("ts no leap day", with_ts("2026-02-29T00:00:00Z"), "invalid"),
+        ("ts a real leap second in June", with_ts("2016-06-30T23:59:60Z"), "rules"),
+        ("ts lower-case t and z", with_ts("2016-12-31t23:59:59z"), "invalid"),
+        ("ts ten fraction digits", with_ts("2026-11-29T22:55:24.1234567890Z"), "ok"),
+        ("ts far in the future", with_ts("2999-01-01T00:00:00Z"), "ok"),
+        ("a duplicate nulls key", base.replace(
+            '"nulls":{', '"nulls":{"risk.dd_state":"missing",', 1), "json"),
+        ("a duplicate top-level ts", base.replace('"ts":', '"ts":"x","ts":', 1), "json"),
+        ("run_mode twice, once escaped", base.replace(
+            '"run_mode":', '"run\\u005fmode":"live","run_mode":', 1), "json"),
+        ("the same key in two objects of a newer payload", text_of(
+            {**newer, "a": {"x": 1, "y": {"x": 2}}, "b": [{"x": 1}, {"x": 1}]}), "ok"),
+        ("quotes, backslashes and braces in a newer payload's strings", text_of(
+            {**newer, 'k"}{': {'"x\\': '\\"}]{[', "y": "\\\\"}}), "ok"),
+        ("a byte order mark", "\ufeff" + base, "json"),
+        ("NaN", base.replace(value, "NaN"), "json"),
+        ("trailing garbage", base + "}", "json"),
+        ("an empty file", "", "json"),
+        ("an array", "[]", "invalid"),
+        ("a lone surrogate in run_mode", base.replace('"run_mode":null', '"run_mode":"\\ud800"'),
+         "invalid"),
+        ("a lone surrogate in a newer payload's unknown field", text_of(newer)[:-1]
+         + ',"note":"\\ud800"}', "ok"),
+        ("version 7.01.0", text_of({**EXAMPLE, "schema_version": "7.01.0"}), "invalid"),
+        ("version 7.0.0 with 7.1.0's fields", text_of({**EXAMPLE, "schema_version": "7.0.0"}),
+         "ok"),
+        ("the pre-contract flat file", text_of({"atr_regime": "hot", "dd_state": "normal"}),
+         "invalid"),
+        ("major 8", text_of({**EXAMPLE, "schema_version": "8.0.0"}), "version"),
+        ("router lacks maker_first", text_of({**EXAMPLE, "router": {
+            k: v for k, v in EXAMPLE["router"].items() if k != "maker_first"}}), "invalid"),
+        ("an unknown field at 7.1.0", text_of({**EXAMPLE, "extra": 1}), "invalid"),
+        ("an unknown nulls key at 7.1.0", text_of(
+            {**EXAMPLE, "nulls": {**EXAMPLE["nulls"], "nav.foo": "missing"}}), "invalid"),
+        ("an unknown field at 7.2.0", text_of({**newer, "extra": 1}), "ok"),
+        ("an unknown KPI, null and listed, at 7.2.0", text_of(
+            {**newer, "router": {**EXAMPLE["router"], "fill_latency_ms": None},
+             "nulls": {**EXAMPLE["nulls"], "router.fill_latency_ms": "missing"}}), "ok"),
+    ]
+
+
+@pytest.mark.parametrize(("case", "text", "kind"), strictness_cases(),
+                         ids=[c for c, _, _ in strictness_cases()])
+def test_both_readers_give_each_strictness_case_one_verdict(
+    case: str, text: str, kind: str, tmp_path: Path
+) -> None:
+    """readKpisV7 and read_kpis accept and refuse the same documents for the same kind of
+    reason (rules being an invalid document for read_kpis; a number beyond double range is
+    not JSON for its strict parser), and read the same reading from those they accept."""
+    [(js_kind, reading)] = js_readings([text])
+    assert js_kind == kind
+    py_kind, model = python_read(text, tmp_path)
+    assert py_kind == ("json" if "rounding to the double" in case else {"rules": "invalid"}.get(kind, kind))
+    if model is not None:
+        assert reading is not None
+        assert same_reading(reading, model)

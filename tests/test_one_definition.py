@@ -281,7 +281,7 @@ def documents_and_additions(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, 
     doc = example(draw(st.sampled_from([0, 1])))
     if draw(st.booleans()):
         doc["ts"] = draw(st.sampled_from(TS_FORMS))
-    if draw(st.integers(0, 4)) == 0:
+    if draw(st.integers(0, 2)) == 0:
         doc["schema_version"] = draw(st.sampled_from(VERSIONS))
     if draw(st.booleans()):
         doc["risk"]["dd_state"] = draw(st.sampled_from([
