@@ -18,7 +18,6 @@ import pytest
 from kpi_contract.errors import DocumentInvalidError
 from kpi_contract.reader import read_kpis
 from tests.consumer_corpus import text_of
-from tests.test_consumer_reader import nested, python_read
 from tests.consumer_validators import (
     JS,
     RELEASE_7_0_0,
@@ -32,6 +31,7 @@ from tests.consumer_validators import (
     sourcemeta,
 )
 from tests.snapshot_fixtures import FIXTURE_DIR
+from tests.test_consumer_reader import nested, python_read
 
 DOC = ROOT / "docs" / "kpis_v7_reference.md"
 EXAMPLES = schema()["examples"]

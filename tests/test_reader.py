@@ -26,8 +26,8 @@ from kpi_contract.reader import (
     project_document,
     read_kpis,
 )
-from kpi_contract.validation import validate_document
 from kpi_contract.schema import load_schema
+from kpi_contract.validation import validate_document
 
 TS = datetime.fromisoformat("2026-01-01T00:00:00+00:00").timestamp()
 
