@@ -137,19 +137,20 @@ function structureProblem(text) {
   /** @type {(Set<string> | null)[]} */
   const open = []; // one entry per open container: an object's keys so far, or null for an array
   let lastString = "";
-  for (let i = 0; i < text.length; i += 1) {
-    const c = text[i];
+  const structure = /["{}[\]:]/g; // jumps over numbers, literals, commas and white space
+  for (let match = structure.exec(text); match; match = structure.exec(text)) {
+    const c = match[0];
     if (c === '"') {
-      const end = stringEnd(text, i);
-      const literal = text.slice(i, end + 1);
+      const end = stringEnd(text, match.index);
+      const literal = text.slice(match.index, end + 1);
       lastString = literal.includes("\\") ? JSON.parse(literal) : literal.slice(1, -1);
-      i = end;
+      structure.lastIndex = end + 1;
     } else if (c === "{" || c === "[") {
       open.push(c === "{" ? new Set() : null);
       if (open.length > MAX_JSON_DEPTH) return `nested deeper than ${MAX_JSON_DEPTH} levels`;
     } else if (c === "}" || c === "]") {
       open.pop();
-    } else if (c === ":") {
+    } else {
       const keys = open[open.length - 1];
       if (keys) {
         if (keys.has(lastString)) return `duplicate key ${JSON.stringify(lastString)} in one object`;
