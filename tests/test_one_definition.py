@@ -270,14 +270,9 @@ def unknown_additions(draw: st.DrawFn, doc: dict[str, Any]) -> dict[str, Any]:
 
 
 @st.composite
-def documents(draw: st.DrawFn) -> dict[str, Any]:
-    """A kpis_v7-shaped document: mostly consistent, with random damage of every kind above."""
-    return draw(documents_and_additions())[1]
-
-
-@st.composite
 def documents_and_additions(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(a document as ``documents`` draws it, the same with ``unknown_additions``)."""
+    """(a kpis_v7-shaped document, mostly consistent, with random damage of every kind above;
+    the same with ``unknown_additions``)."""
     doc = example(draw(st.sampled_from([0, 1])))
     if draw(st.booleans()):
         doc["ts"] = draw(st.sampled_from(TS_FORMS))
