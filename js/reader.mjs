@@ -1,23 +1,36 @@
 // Reading kpis_v7.json in JavaScript the way the Python reader (kpi_contract/reader.py) does.
 //
-// SPEC section 8: the writer validates against the closed current schema; readers are tolerant.
-// projectKpisV7 drops the fields the reader's schema does not know (a newer 7.x payload may carry
-// them) and reads an absent optional field as null (an older 7.x payload may lack it), driven by
-// the schema's keywords, never by field names: the same algorithm as project_document in
-// reader.py, so both readers accept and reject the same files. readingOf then lists each KPI
-// the payload lacks in `nulls` as `missing` (a 7.0.0 payload read with the 7.1.0 schema: run_mode
-// and the sample counts), so every null KPI of a reading has its reason, as in read_kpis. A
-// payload of another major is a different contract and is refused before anything else.
+// SPEC section 8: the writer validates against the closed current schema; readers are tolerant,
+// so that a reader built on an earlier 7.x reads later 7.x payloads. The tolerance is for a
+// payload that declares a newer 7.x than the reader's schema (its version is the end of the
+// schema's `$id`), and only for it:
+// - newer: projectKpisV7 drops the fields and `nulls` keys the reader's schema does not know (the
+//   newer minor added them) before validation;
+// - the reader's own version or older (or a malformed version): the document is validated as
+//   written, exactly as `kpi-contract validate`, publish_kpis and the mirror judge it, so an
+//   unknown field or `nulls` key is invalid.
+// Either way readingOf reads an absent optional field as null and lists each KPI the payload
+// lacks in `nulls` as `missing` (a 7.0.0 payload read with the 7.1.0 schema: run_mode and the
+// sample counts), so every null KPI of a reading has its reason, as in read_kpis. The projection
+// is driven by the schema's keywords, never by field names: the same algorithm as
+// project_document in reader.py. A payload of another major is a different contract and is
+// refused before anything else.
 //
-// JSON Schema cannot express every rule of a valid kpis_v7 document (SPEC section 5a);
-// packageRuleViolations checks the ones a parsed JavaScript value still shows, exactly as
-// kpi_contract/document_rules.py does. Duplicate keys cannot be seen after JSON.parse (the last
-// one wins): see docs/kpis_v7_reference.md, Consumers.
+// The text is strict JSON as kpi_contract/jsonio.py defines it: JSON.parse's grammar, no key twice
+// in one object (JSON.parse silently keeps the last one, so the text itself is scanned) and at
+// most MAX_JSON_DEPTH levels of nesting, whatever the declared version (a newer payload's dropped
+// fields included). JSON Schema cannot express every rule of a valid kpis_v7 document (SPEC
+// section 5a); packageRuleViolations checks the ones a parsed JavaScript value still shows,
+// exactly as kpi_contract/document_rules.py and validation.py do.
 
 export const SUPPORTED_MAJOR = 7;
+/** Deepest nesting of arrays and objects a kpis_v7 file may have (kpi_contract/jsonio.py). */
+export const MAX_JSON_DEPTH = 64;
 
 const VERSION = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/;
+const ID_VERSION = /:(\d+)\.(\d+)\.(\d+)$/;
 const LEAP_SECOND = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:60/;
+const YEAR_ZERO = /^0000-/;
 
 /** @typedef {import("./types/kpis_v7.js").KpisV7} KpisV7 */
 /** @typedef {import("./types/kpis_v7.js").Nulls} Nulls */
@@ -53,9 +66,11 @@ export class KpisV7ReadError extends Error {
 }
 
 /**
- * Parse, check the major, project, validate and check the package rules of one kpis_v7 file.
+ * Parse (strict JSON), check the major, validate and check the package rules of one kpis_v7 file.
  * `validate` is the Ajv function compiled from the same `schema` (set up with
- * setUpAjvForKpisV7). Throws KpisV7ReadError; returns the payload as the reader's schema sees it
+ * setUpAjvForKpisV7). A payload declaring a newer 7.x than `schema` is validated as the schema
+ * sees it (projected: unknown fields and `nulls` keys dropped); any other is validated as
+ * written. Throws KpisV7ReadError; returns the payload as the reader's schema sees it
  * (readingOf): what read_kpis in Python returns for the same file.
  *
  * @param {string} text the file's contents
@@ -63,20 +78,17 @@ export class KpisV7ReadError extends Error {
  * @returns {KpisV7Reading}
  */
 export function readKpisV7(text, { schema, validate }) {
-  /** @type {unknown} */
-  let doc;
-  try {
-    doc = JSON.parse(text);
-  } catch (error) {
-    throw new KpisV7ReadError("json", `not valid JSON: ${/** @type {Error} */ (error).message}`);
-  }
-  checkMajor(doc);
+  const doc = parseStrictJson(text);
+  // Before the major, as read_kpis's strict parser refuses such a number before reading anything.
   /** @type {Violation[]} */
   const nonFinite = [];
   findNonFinite(doc, "", nonFinite);
   if (nonFinite.length) throw failure("rules", nonFinite);
+  checkMajor(doc);
   const reading = readingOf(doc, schema);
-  if (!validate(reading)) {
+  // SPEC 8's tolerance is for a newer minor only: the reader's own version or older is judged
+  // as written, exactly as validate, publish_kpis and the mirror judge it.
+  if (!validate(declaresNewerVersion(doc, schema) ? reading : doc)) {
     const violations = (validate.errors ?? []).map((e) => ({
       path: e.instancePath || "/",
       message: e.message ?? e.keyword,
@@ -88,6 +100,109 @@ export function readKpisV7(text, { schema, validate }) {
   const broken = packageRuleViolations(doc, schema);
   if (broken.length) throw failure("rules", broken);
   return /** @type {KpisV7Reading} */ (reading);
+}
+
+/**
+ * `text` parsed as strict JSON (kpi_contract/jsonio.py): JSON.parse's grammar, no key twice in
+ * one object, at most MAX_JSON_DEPTH levels of arrays and objects (the outermost is level 1).
+ * Throws KpisV7ReadError of kind "json". A number beyond double range parses (as Infinity);
+ * readKpisV7 refuses it as a rules violation.
+ *
+ * @param {string} text
+ * @returns {unknown}
+ */
+export function parseStrictJson(text) {
+  /** @type {unknown} */
+  let doc;
+  try {
+    doc = JSON.parse(text);
+  } catch (error) {
+    throw new KpisV7ReadError("json", `not valid JSON: ${/** @type {Error} */ (error).message}`);
+  }
+  const problem = structureProblem(text);
+  if (problem) throw new KpisV7ReadError("json", `not strict JSON: ${problem}`);
+  return doc;
+}
+
+/**
+ * The first duplicate key or excess nesting in `text`, a JSON text that JSON.parse accepted, in
+ * words ("" when there is none). One pass over the text, without recursion: strings are skipped
+ * whole (a brace inside one is not structure), an object's keys are compared decoded
+ * (`"run_mode"` and `"r\u0075n_mode"` are the same key, as for Python's parser).
+ *
+ * @param {string} text
+ * @returns {string}
+ */
+function structureProblem(text) {
+  /** @type {(Set<string> | null)[]} */
+  const open = []; // one entry per open container: an object's keys so far, or null for an array
+  let lastString = "";
+  const structure = /["{}[\]:]/g; // jumps over numbers, literals, commas and white space
+  for (let match = structure.exec(text); match; match = structure.exec(text)) {
+    const c = match[0];
+    if (c === '"') {
+      const end = stringEnd(text, match.index);
+      const literal = text.slice(match.index, end + 1);
+      lastString = literal.includes("\\") ? JSON.parse(literal) : literal.slice(1, -1);
+      structure.lastIndex = end + 1;
+    } else if (c === "{" || c === "[") {
+      open.push(c === "{" ? new Set() : null);
+      if (open.length > MAX_JSON_DEPTH) return `nested deeper than ${MAX_JSON_DEPTH} levels`;
+    } else if (c === "}" || c === "]") {
+      open.pop();
+    } else {
+      const keys = open[open.length - 1];
+      if (keys) {
+        if (keys.has(lastString)) return `duplicate key ${JSON.stringify(lastString)} in one object`;
+        keys.add(lastString);
+      }
+    }
+  }
+  return "";
+}
+
+/**
+ * The index of the quote that closes the JSON string starting at `start` (a quote).
+ * @param {string} text
+ * @param {number} start
+ */
+function stringEnd(text, start) {
+  let end = text.indexOf('"', start + 1);
+  for (;;) {
+    let backslashes = 0;
+    while (text[end - 1 - backslashes] === "\\") backslashes += 1;
+    if (backslashes % 2 === 0) return end;
+    end = text.indexOf('"', end + 1);
+  }
+}
+
+/**
+ * The version a reader built on `schema` reads: the MAJOR.MINOR.PATCH at the end of its `$id`
+ * (`urn:kpi-contract:kpis_v7:7.1.0`), as kpi_contract/schema.py's version_of reads it.
+ * @param {Schema} schema
+ * @returns {[number, number, number]}
+ */
+export function schemaVersion(schema) {
+  const match = ID_VERSION.exec(String(schema.$id ?? ""));
+  if (!match) throw new TypeError(`schema $id ${JSON.stringify(schema.$id)} does not end in a version`);
+  return [Number(match[1]), Number(match[2]), Number(match[3])];
+}
+
+/**
+ * Whether `doc` declares a 7.x version later than `schema`'s (a minor or a patch): only such a
+ * payload is projected before validation (SPEC section 8). A malformed version, the schema's own
+ * or an older one, or another major: false. reader.py's declares_newer_version.
+ * @param {unknown} doc
+ * @param {Schema} schema
+ */
+export function declaresNewerVersion(doc, schema) {
+  const version = isObject(doc) ? doc.schema_version : undefined;
+  const match = typeof version === "string" ? VERSION.exec(version) : null;
+  if (!match) return false;
+  const [major, minor, patch] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const [ownMajor, ownMinor, ownPatch] = schemaVersion(schema);
+  if (major !== ownMajor) return false;
+  return minor !== ownMinor ? minor > ownMinor : patch > ownPatch;
 }
 
 /**
@@ -304,8 +419,10 @@ function isObject(value) {
 
 /**
  * The rules of SPEC section 5a that the schema cannot express and a parsed value still shows:
- * every number finite (JSON.parse turns a literal beyond double range into Infinity), no leap
- * second in `ts`, and `nulls` listing exactly the null KPIs of the document as written
+ * every number finite (JSON.parse turns a literal beyond double range into Infinity), at most
+ * MAX_JSON_DEPTH levels of nesting, no leap second in `ts`, no year 0000 in `ts` (RFC 3339 allows
+ * it; Python's datetime, and so read_kpis's model, cannot hold it), and `nulls` listing exactly
+ * the null KPIs of the document as written
  * (kpi_contract/document_rules.py's nulls rule, KPI by KPI in schema order):
  * - a KPI below a null KPI (`risk.dd_state.state` when `risk.dd_state` is null) is not listed;
  * - a KPI the document lacks (an optional one an older 7.x payload does not have) is not listed;
@@ -320,10 +437,16 @@ function isObject(value) {
 export function packageRuleViolations(doc, schema) {
   /** @type {Violation[]} */
   const found = [];
+  if (depthOf(doc) > MAX_JSON_DEPTH) {  // alone, as in validation.py (and before any recursion)
+    return [{ path: "/", message: `nested deeper than ${MAX_JSON_DEPTH} levels` }];
+  }
   findNonFinite(doc, "", found);
   if (!isObject(doc)) return found;
   if (typeof doc.ts === "string" && LEAP_SECOND.test(doc.ts)) {
     found.push({ path: "/ts", message: "a leap second (:60) is not allowed in ts" });
+  }
+  if (typeof doc.ts === "string" && YEAR_ZERO.test(doc.ts)) {
+    found.push({ path: "/ts", message: "year 0000 is not allowed in ts (the first year is 0001)" });
   }
   const nulls = isObject(doc.nulls) ? doc.nulls : {};
   /** @type {Set<string>} */
@@ -429,6 +552,24 @@ function properties(schema, root) {
 function admitsNull(schema, root) {
   return branches(schema, root).some(({ type }) =>
     type === "null" || (Array.isArray(type) && type.includes("null")));
+}
+
+/**
+ * Levels of arrays and objects in `value` (0 for a scalar), counted without recursion and only
+ * up to just past MAX_JSON_DEPTH: kpi_contract/jsonio.py's scan.
+ * @param {unknown} value
+ */
+function depthOf(value) {
+  let deepest = 0;
+  /** @type {[unknown, number][]} */
+  const stack = [[value, 1]];
+  while (stack.length && deepest <= MAX_JSON_DEPTH) {
+    const [node, depth] = /** @type {[unknown, number]} */ (stack.pop());
+    if (typeof node !== "object" || node === null) continue;
+    deepest = Math.max(deepest, depth);
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return deepest;
 }
 
 /**

@@ -1,22 +1,30 @@
-"""The dashboard team's reader for ``kpis_v7.json``: tolerant of 7.x growth, strict on majors.
+"""The dashboard team's reader for ``kpis_v7.json``: tolerant of newer 7.x minors, strict on majors.
 
-SPEC.md section 8: the writer validates against the closed current schema, readers are tolerant.
-So before validating, the document is projected onto the schema this reader was built with:
-fields the schema would reject as unknown are dropped (a newer 7.x payload may carry fields this
-reader has never heard of), and an absent optional field reads as null (an older 7.x payload may
-lack a field added later). The projection is driven by the schema (``properties``, ``required``,
-``additionalProperties``, ``propertyNames``, ``$ref``, ``allOf``/``anyOf``/``oneOf``, ``items``),
-never by field names, so a reader built on a future 7.x schema gets the same behaviour for free.
+SPEC.md section 8: the writer validates against the closed current schema, readers are tolerant,
+so that a reader built on an earlier 7.x reads later 7.x payloads. That tolerance is for payloads
+of a newer minor than this reader's schema, and only for them (lead's decision on issue 7
+section 2, one definition of a valid document):
 
-A payload of another major version is a different contract and is refused. Staleness is measured
-against a clock the caller passes in; the reader never reads the wall clock.
+- **Declared version newer than the reader's schema** (``schema_version`` a well-formed 7.x above
+  ``schema.SCHEMA_VERSION``): the document is projected onto the reader's schema before it is
+  validated. Fields and ``nulls`` keys the schema would reject as unknown are dropped (the newer
+  minor added them); the ``nulls`` rule still holds for the KPIs this reader knows, on the
+  payload as written.
+- **The reader's own version or older (or a malformed version)**: the document is judged exactly
+  as ``kpi-contract validate``, ``publish_kpis`` and the mirror judge it
+  (``kpi_contract.validation.validate_document`` on the document as written): an unknown field or
+  an unknown ``nulls`` key is invalid, because no release up to this one has it.
+
+In both cases an optional KPI that an older 7.x payload lacks reads as null with the reason
+``missing`` in the reading's ``nulls``. The projection is driven by the schema (``properties``,
+``required``, ``additionalProperties``, ``propertyNames``, ``$ref``, ``allOf``/``anyOf``/``oneOf``,
+``items``), never by field names, so a reader built on a future 7.x schema gets the same behaviour
+for free. A payload of another major version is a different contract and is refused. Staleness is
+measured against a clock the caller passes in; the reader never reads the wall clock.
 
 The file is read by ``kpi_contract.jsonio`` (regular files only, at most 16 MiB, never blocking,
-strict JSON) and judged by ``kpi_contract.validation.validate_document``, the same definition of a
-valid document that ``kpi-contract validate``, ``publish_kpis`` and the mirror use (SPEC.md
-section 5a). The projection is the one deliberate difference: a field or ``nulls`` key this
-reader's schema does not know is dropped instead of refused, and an absent optional KPI reads as
-null with the reason ``missing``.
+strict JSON: UTF-8, no duplicate key, finite doubles, at most 64 levels deep) before any of this,
+whatever the declared version. ``js/reader.mjs`` (``readKpisV7``) implements the same rules.
 """
 
 from __future__ import annotations
@@ -44,11 +52,17 @@ from kpi_contract.errors import (
 )
 from kpi_contract.models import KpisV7
 from kpi_contract.s3 import fetch_url, is_s3_url
-from kpi_contract.schema import SUPPORTED_MAJOR, load_schema, parse_version
+from kpi_contract.schema import SUPPORTED_MAJOR, load_schema, parse_version, version_of
 from kpi_contract.validation import validate_document
 
 DEFAULT_MAX_AGE_S = 120.0
-__all__ = ["LEGACY_FLAT_KEYS", "KpiReading", "project_document", "read_kpis"]
+__all__ = [
+    "LEGACY_FLAT_KEYS", "KpiReading", "declares_newer_version", "project_document", "read_kpis",
+    "reading_from_bytes",
+]
+# A well-formed schema_version, as the schema's own pattern has it (no leading zeros, ASCII).
+_VERSION = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
+
 
 @dataclass(frozen=True)
 class KpiReading:
@@ -73,7 +87,8 @@ def read_kpis(
     Raises StateFileError (missing, unreadable, not a regular file, too large, not strict JSON:
     a ``jsonio.JsonInputError`` whose ``kind`` says which), LegacyFormatError (the pre-contract
     flat KPI file), UnsupportedVersionError (a major other than 7) or DocumentInvalidError
-    (violations after projection), each naming the file in one short line; for a URL, a store
+    (the violations ``validate`` reports; for a payload of a newer 7.x minor, those of its
+    projection), each naming the file in one short line; for a URL, a store
     that cannot be read raises ``kpi_contract.s3.RemoteStoreError`` (a StateFileError).
     A ``ts`` in the future gives a negative age; beyond the builder's clock-skew tolerance (5 s)
     it is stale too (``is_stale``).
@@ -110,13 +125,20 @@ def reading_from_bytes(
         raise jsonio.JsonInputError(name, "not_json", str(exc)) from exc
     _check_legacy(name, doc)
     _check_major(name, doc)
-    projected = _absent_kpis_missing(doc, project_document(doc, load_schema()))
-    # The nulls rule holds for the payload as written, as for validate, publish_kpis and the
-    # mirror (one definition): a KPI listed but absent is refused although the projection would
-    # read it as null. KPIs this reader does not know (a newer minor's) are not judged.
-    written = nulls_violations(doc) if isinstance(doc, dict) else []
-    violations = sorted({*written, *validate_document(projected)},
-                        key=lambda v: (v.json_path, v.message))
+    schema = load_schema()
+    if declares_newer_version(doc, schema):
+        # SPEC section 8: a newer minor's fields and nulls keys are dropped before validation.
+        # The nulls rule holds for the payload as written, as for validate, publish_kpis and the
+        # mirror: a KPI listed but absent is refused although the projection would read it as
+        # null. KPIs this reader does not know (the newer minor's) are not judged.
+        projected = _absent_kpis_missing(doc, project_document(doc, schema))
+        written = nulls_violations(doc) if isinstance(doc, dict) else []
+        violations = sorted({*written, *validate_document(projected)},
+                            key=lambda v: (v.json_path, v.message))
+    else:
+        # This reader's version or older: exactly validate's verdict on the document as written.
+        violations = validate_document(doc)
+        projected = _absent_kpis_missing(doc, project_document(doc, schema))
     if violations:
         raise DocumentInvalidError(name, violations)
     kpis = KpisV7.model_validate(projected)
@@ -131,6 +153,23 @@ def is_stale(age_s: float, max_age_s: float) -> bool:
     the builder tolerates (``CLOCK_SKEW_TOLERANCE_S``): a host clock stepped forward, whose
     figures must not be shown as fresh either."""
     return age_s > max_age_s or age_s < -CLOCK_SKEW_TOLERANCE_S
+
+
+def declares_newer_version(doc: object, schema: Mapping[str, Any]) -> bool:
+    """Whether ``doc`` declares a 7.x version later than ``schema``'s (its ``$id``), SPEC 8.
+
+    Only such a payload is projected (unknown fields and ``nulls`` keys dropped) before it is
+    validated. ``"7.2.0"`` or ``"7.1.1"`` against a 7.1.0 schema: True; ``"7.1.0"``, ``"7.0.0"``,
+    a malformed version (``"7.02.0"``, ``7``) or another major: False. Raises ValueError when
+    ``schema``'s ``$id`` does not end in a version.
+    """
+    version = doc.get("schema_version") if isinstance(doc, dict) else None
+    match = _VERSION.fullmatch(version) if isinstance(version, str) else None
+    if match is None:
+        return False
+    declared = tuple(int(part) for part in match.groups())
+    own = parse_version(version_of(dict(schema)))
+    return declared[0] == own[0] and declared > own
 
 
 def _check_clock(now_ts: float | None) -> None:

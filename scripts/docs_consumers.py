@@ -54,6 +54,14 @@ VALIDATOR_TABLE: tuple[tuple[str, ...], ...] = (
     ("`date-time` (RFC 3339)", "`ts` `\"2026-01-01T00:00:00Z\\n\"`",
      "accepts", "rejects", "rejects", "rejects",
      "the same (`pattern` and rfc3339-validator both end in Python's `$`)"),
+    ("a `ts` every reader can hold", "`ts` `0000-01-01T00:00:00Z` (year 0)",
+     "rejects", "accepts", "accepts", "accepts",
+     "refuse year 0000 (Python's `datetime`, and so `read_kpis`'s model, starts at year 1)"),
+    ("at most 64 levels of nesting",
+     "a `7.2.0` payload with an unknown field nested 70 levels deep",
+     "rejects", "rejects", "rejects", "rejects",
+     "the validators refuse the unknown field; a reader that drops a newer minor's unknown "
+     "fields (SPEC 8) checks the depth first, on the whole text"),
 )
 
 
@@ -113,11 +121,15 @@ def render(version: str, document: dict[str, Any]) -> list[str]:
         "1. **Refuse another major.** Read `schema_version` first: a major other than 7 is a "
         "different contract (`kpis_v8.json` would be a new file), so stop with an error instead "
         "of guessing.",
-        "2. **Ignore fields you do not know.** A later 7.x release may add optional fields and "
-        "their `nulls` keys. The schema is closed (`additionalProperties: false`) because the "
-        "writer must not invent fields, so validate what you read through your schema version: "
-        "drop unknown fields first (the Python and JavaScript readers below do), or a newer "
-        "payload fails your older schema.",
+        "2. **Ignore fields you do not know, in a newer payload only.** A later 7.x release may "
+        "add optional fields and their `nulls` keys. The schema is closed "
+        "(`additionalProperties: false`) because the writer must not invent fields, so a "
+        "payload whose `schema_version` is a later 7.x minor or patch than your schema's (the "
+        "end of its `$id`) is projected first: drop the fields and `nulls` keys your schema "
+        "does not know, then validate (the Python and JavaScript readers below do), or a newer "
+        "payload fails your older schema. A payload of your schema's version or older is "
+        "validated as written, exactly as `kpi-contract validate` does: no release up to yours "
+        "has an unknown field, so one there (or an unknown `nulls` key) makes it invalid.",
         "3. **Read an absent optional field as null, reason `missing`.** An earlier 7.x payload "
         "lacks the fields added after it; `read_kpis` and `readKpisV7` read each as null and "
         "list it in the reading's `nulls` as `missing`, so every null KPI of a reading has its "
@@ -148,7 +160,9 @@ def render(version: str, document: dict[str, Any]) -> list[str]:
         "before: `readKpisV7` with `schemas/releases/kpis_v7-7.0.0.schema.json`, like "
         "`read_kpis` of a 7.0.0 install, accepts every 7.1.0 payload. Ajv alone (`validate`) "
         "with the 7.0.0 schema refuses it (`must NOT have additional properties`): readers "
-        "project first.",
+        "project a newer payload first. A payload that declares `7.0.0` but carries these "
+        "fields is not a 7.0.0 payload (no 7.1.0 writer writes it): the 7.0.0 reader judges "
+        "it as written and refuses it, as the 7.0.0 `validate` does.",
         "- **TypeScript.** The generated `KpisV7` type is the payload as written: an optional "
         "field is declared optional (`run_mode?: \"live\" | ... | null`, "
         "`reject_rate_order_count?: number | null`), so code that reads a raw payload must "
@@ -173,14 +187,30 @@ def render(version: str, document: dict[str, Any]) -> list[str]:
         "SPEC section 5a gives the package one definition of a valid document, these rules "
         "included, for `kpi-contract validate`, `publish_kpis`, the mirror and `read_kpis`. "
         "The JavaScript reader (`js/reader.mjs`) does the same: `readKpisV7` checks all of them "
-        "but duplicate keys, which `JSON.parse` hides, on the document as written "
-        "(`packageRuleViolations(doc, schema)`). The jq check below covers `nulls` and leap "
-        "seconds.",
+        "on the document as written: duplicate keys, which `JSON.parse` hides (it keeps the "
+        "last), and nesting beyond 64 levels on the text (`parseStrictJson`, error kind "
+        "`json`), the others on the parsed value (`packageRuleViolations(doc, schema)`, kind "
+        "`rules`). The jq check below covers `nulls` and leap seconds.",
+        "",
+        "**Where the readers differ from `validate`: only for a newer payload.** `read_kpis` "
+        "and `readKpisV7` give every document that declares their schema's version or an older "
+        "7.x the verdict `kpi-contract validate`, `publish_kpis` and the mirror give it (a "
+        "field or `nulls` key unknown to the schema is invalid there too). They differ for one "
+        "kind of document only, by design (SPEC section 8): a payload that declares a later "
+        "7.x minor or patch than the reader's schema has its unknown fields and `nulls` keys "
+        "dropped before validation, so it reads where the closed schema refuses it. Everything "
+        "else holds for it as for any payload: strict JSON on the whole text (duplicate keys, "
+        "depth, finite numbers), the schema for the fields the reader knows, and the `nulls` "
+        "rule for the KPIs it knows. The two readers agree with each other on every test "
+        "document, with one difference of error kind: a number beyond double range is `json` "
+        "for `read_kpis` (its strict parser) and `rules` for `readKpisV7` (after `JSON.parse` "
+        "reads `Infinity`).",
         "",
         "### Python",
         "",
-        "`read_kpis` refuses another major (`UnsupportedVersionError`), drops unknown fields, "
-        "reads absent optional fields as null, validates, and returns the generated model "
+        "`read_kpis` refuses another major (`UnsupportedVersionError`), drops unknown fields "
+        "of a newer 7.x payload only, reads absent optional fields as null, validates, and "
+        "returns the generated model "
         "(`KpisV7`) with the file's age against the clock you pass:",
         "",
         "<!-- snippet: python-read -->",
@@ -255,8 +285,9 @@ def render(version: str, document: dict[str, Any]) -> list[str]:
         "```",
         "",
         "Validating with Ajv alone (`validate(doc)`) is the writer's check: it refuses a newer "
-        "7.x payload's unknown fields. Readers call `readKpisV7`, which refuses another major, "
-        "projects the document onto the schema and lists the KPIs it lacks as `missing` the way "
+        "7.x payload's unknown fields. Readers call `readKpisV7`, which parses strict JSON, "
+        "refuses another major, projects a newer 7.x payload onto the schema (any other is "
+        "validated as written), lists the KPIs the payload lacks as `missing` the way "
         "`read_kpis` does (the two give the same outcome and the same reading on every test "
         "document), validates, then checks the rules of the table.",
         "",
@@ -319,7 +350,7 @@ def render(version: str, document: dict[str, Any]) -> list[str]:
         "```",
         "",
         "jq does not refuse a number beyond double range (1.6 prints it as "
-        "1.7976931348623157e+308) and keeps the last of duplicate keys: validate the file before "
-        "trusting what jq prints.",
+        "1.7976931348623157e+308), keeps the last of duplicate keys and ignores unknown fields "
+        "whatever the declared version: validate the file before trusting what jq prints.",
         "",
     ]

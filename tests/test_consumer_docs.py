@@ -31,6 +31,7 @@ from tests.consumer_validators import (
     sourcemeta,
 )
 from tests.snapshot_fixtures import FIXTURE_DIR
+from tests.test_consumer_reader import nested, python_read
 
 DOC = ROOT / "docs" / "kpis_v7_reference.md"
 EXAMPLES = schema()["examples"]
@@ -60,6 +61,9 @@ TABLE_CASES = {
         {**EXAMPLES[0], "ts": "2026-01-01T23:59:60Z"}),
     '`schema_version` `"7.0.0\\n"`': text_of({**EXAMPLES[0], "schema_version": "7.0.0\n"}),
     '`ts` `"2026-01-01T00:00:00Z\\n"`': text_of({**EXAMPLES[0], "ts": "2026-01-01T00:00:00Z\n"}),
+    "`ts` `0000-01-01T00:00:00Z` (year 0)": text_of({**EXAMPLES[0], "ts": "0000-01-01T00:00:00Z"}),
+    "a `7.2.0` payload with an unknown field nested 70 levels deep": text_of(
+        {**EXAMPLES[0], "schema_version": "7.2.0", "trace": nested(69)}),
 }
 WORDS = {"valid": "accepts", "invalid": "rejects", "unparsed": "cannot parse"}
 
@@ -111,20 +115,59 @@ def test_the_table_says_what_each_validator_does() -> None:
 LISTED_ABSENT = "`nulls` names `router.reject_rate_order_count`, which is absent"
 
 
-def test_the_javascript_reader_refuses_every_case_but_duplicate_keys() -> None:
-    """As the section says: readKpisV7 refuses each case except duplicate keys (JSON.parse
-    keeps the last), a listed absent field included (the rules hold for the document as
-    written), and packageRuleViolations names that one."""
+def test_both_readers_refuse_every_case(tmp_path: Path) -> None:
+    """As the section says: readKpisV7 refuses each case of the table, duplicate keys and the
+    nesting included (both on the text, kind json), a listed absent field as a rules violation
+    (the rules hold for the document as written), and read_kpis refuses each one too;
+    packageRuleViolations names the listed absent field."""
     kinds = js_reader(list(TABLE_CASES.values()))
     refused = dict(zip(TABLE_CASES, kinds, strict=True))
-    duplicate = next(iter(TABLE_CASES))
-    assert refused.pop(duplicate) == "ok"
+    assert refused[next(iter(TABLE_CASES))] == "json"
+    assert refused["a `7.2.0` payload with an unknown field nested 70 levels deep"] == "json"
+    assert refused["`ts` `0000-01-01T00:00:00Z` (year 0)"] == "rules"
     assert refused[LISTED_ABSENT] == "rules"
     assert set(refused.values()) <= {"rules", "invalid", "json"}
+    assert {case: python_read(text, tmp_path)[0] for case, text in TABLE_CASES.items()} == {
+        case: "json" if kind == "json" or "double" in row_rule(case) else "invalid"
+        for case, kind in refused.items()}
     found = node_json("out(reader.packageRuleViolations(INPUT, SCHEMA));",
                       data=json.loads(TABLE_CASES[LISTED_ABSENT]))
     assert found == [{"path": "/nulls/router.reject_rate_order_count",
                       "message": "router.reject_rate_order_count is listed as null but is absent"}]
+
+
+def row_rule(case: str) -> str:
+    """The rule cell of the table row of ``case``."""
+    return next(row[0] for row in table() if row[1] == case)
+
+
+def test_the_readers_differ_from_validate_only_for_a_newer_payload(tmp_path: Path) -> None:
+    """As the section says: an unknown field or nulls key is invalid for validate and for both
+    readers when the payload declares the reader's version or an older one, and dropped by both
+    readers when it declares a newer minor or patch (validate still refuses it)."""
+    docs = []
+    for version in ("7.1.0", "7.0.0", "7.1.1", "7.2.0"):
+        docs.append({**EXAMPLES[0], "schema_version": version, "extra": {"a": 1}})
+        docs.append({**NULLS_EXAMPLE, "schema_version": version,
+                     "nulls": {**NULLS_EXAMPLE["nulls"], "nav.foo": "missing"}})
+    texts = [text_of(doc) for doc in docs]
+    expected = ["invalid"] * 4 + ["ok"] * 4
+    assert js_reader(texts) == expected
+    assert [python_read(text, tmp_path)[0] for text in texts] == expected
+    validated = []
+    for text in texts:
+        path = tmp_path / "kpis_v7.json"
+        path.write_text(text, encoding="utf-8")
+        validated.append(subprocess.run([sys.executable, "-m", "kpi_contract", "validate",
+                                         str(path)], capture_output=True, check=False).returncode)
+    assert validated == [1] * 8
+
+
+def test_a_7_0_0_reader_refuses_a_payload_mislabelled_7_0_0() -> None:
+    """As the section says: a payload declaring 7.0.0 with 7.1.0's fields is judged as written
+    by a reader built on 7.0.0 (refused), while the same fields under 7.1.0 are dropped."""
+    texts = [text_of(EXAMPLES[0]), text_of({**EXAMPLES[0], "schema_version": "7.0.0"})]
+    assert js_reader(texts, RELEASE_7_0_0) == ["ok", "invalid"]
 
 
 def test_the_package_refuses_a_listed_absent_field_in_every_tool(tmp_path: Path) -> None:

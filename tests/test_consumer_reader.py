@@ -193,10 +193,16 @@ def test_a_7_0_0_payload_reads_with_its_absent_fields_null_and_missing() -> None
 
 def test_a_reader_built_on_7_0_0_reads_every_7_1_0_payload(corpus: list[Case]) -> None:
     """readKpisV7 with the frozen 7.0.0 schema (a dashboard not yet updated) accepts every valid
-    7.1.0 document of the corpus and sees it without run_mode, the counts and their nulls keys."""
-    new = [case.text for case in corpus
-           if case.valid and json.loads(case.text).get("run_mode", "absent") != "absent"]
+    document of the corpus that declares a later 7.x and carries 7.1.0's fields, and sees it
+    without run_mode, the counts and their nulls keys; one that declares 7.0.0 itself but carries
+    a 7.1.0 field is judged as written by that reader, and refused (SPEC 8's tolerance is for
+    newer payloads only)."""
+    with_new_fields = [json.loads(case.text) for case in corpus if case.valid
+                       and json.loads(case.text).get("run_mode", "absent") != "absent"]
+    new = [text_of(doc) for doc in with_new_fields if doc["schema_version"] != "7.0.0"]
+    mislabelled = [text_of(doc) for doc in with_new_fields if doc["schema_version"] == "7.0.0"]
     assert len(new) > 50
+    assert mislabelled
     readings = js_readings(new, RELEASE_7_0_0)
     assert [kind for kind, _ in readings] == ["ok"] * len(new)
     for text, (_, reading) in zip(new, readings, strict=True):
@@ -206,6 +212,7 @@ def test_a_reader_built_on_7_0_0_reads_every_7_1_0_payload(corpus: list[Case]) -
         assert set(reading["router"]) == set(json.loads(RELEASE_7_0_0.read_text())["$defs"][
             "Router"]["properties"])
         assert reading["nulls"] == {k: v for k, v in doc["nulls"].items() if k not in OPTIONAL}
+    assert js_reader(mislabelled, RELEASE_7_0_0) == ["invalid"] * len(mislabelled)
 
 
 def test_a_newer_reader_reads_absent_optional_fields_as_null(tmp_path: Path) -> None:
@@ -226,8 +233,8 @@ def test_a_newer_reader_reads_absent_optional_fields_as_null(tmp_path: Path) -> 
 def test_reader_outcomes_match_read_kpis(corpus: list[Case], tmp_path: Path) -> None:
     """readKpisV7 and read_kpis accept and refuse the same files (corpus documents, their
     future-minor versions, rule breakers of every kind) and, where they accept, read the same
-    document, nulls included; tolerant reading accepts documents with unknown fields that the
-    closed schema refuses."""
+    document, nulls included; tolerant reading accepts a newer minor's unknown fields, which the
+    closed schema refuses, and only a newer minor's."""
     texts = [case.text for case in corpus]
     texts += [text_of(future_minor(json.loads(case.text))) for case in corpus[:20]]
     texts += [text for _, text, _ in rule_cases()]
@@ -242,8 +249,17 @@ def test_reader_outcomes_match_read_kpis(corpus: list[Case], tmp_path: Path) -> 
     differ = [text for text, (_, js_doc), (_, model) in zip(texts, readings, python, strict=True)
               if model is not None and (js_doc is None or not same_reading(js_doc, model))]
     assert not differ, differ[:3]
-    unknown_key = [c.text for c in corpus if c.name == "invalid:unknown key in nav"]
-    assert js_reader(unknown_key) == ["ok"]
+    [unknown_key] = [json.loads(c.text) for c in corpus if c.name == "invalid:unknown key in nav"]
+    newer = text_of({**unknown_key, "schema_version": "7.2.0"})
+    assert js_reader([text_of(unknown_key), newer]) == ["invalid", "ok"]
+
+
+def nested(levels: int) -> Any:
+    """A JSON value of exactly ``levels`` levels of arrays and objects (alternating)."""
+    value: Any = []
+    for level in range(1, levels):
+        value = {"a": value} if level % 2 else [value]
+    return value
 
 
 def rule_cases() -> list[tuple[str, str, bool]]:
@@ -322,7 +338,18 @@ def test_kpi_paths_are_derived_like_the_packages() -> None:
     ("an integer beyond double range", "rules"),
     ("a number beyond double range", "rules"),
     ("future minor", "ok"),
-    ("duplicate keys (invisible after JSON.parse)", "ok"),
+    ("duplicate keys", "json"),
+    ("a duplicate key written once with an escape", "json"),
+    ("a duplicate key in a newer minor's unknown field", "json"),
+    ("a year 0000 ts", "rules"),
+    ("a year 0000 ts in a newer minor", "rules"),
+    ("65 levels deep in a newer minor's unknown field", "json"),
+    ("70 levels deep in a newer minor's unknown nulls key", "json"),
+    ("64 levels deep in a newer minor's unknown field", "ok"),
+    ("an unknown field at the reader's version", "invalid"),
+    ("an unknown nulls key at the reader's version", "invalid"),
+    ("an unknown nulls key in a 7.0.0 payload", "invalid"),
+    ("an unknown nulls key in a newer patch", "ok"),
     ("run_mode listed with a value", "rules"),
     ("run_mode null, not listed", "rules"),
     ("a count of -1", "invalid"),
@@ -330,8 +357,10 @@ def test_kpi_paths_are_derived_like_the_packages() -> None:
     ("a 7.0.0 payload", "ok"),
     ("a count absent but listed", "rules"),
 ])
-def test_read_kpis_v7_names_what_is_wrong(case: str, kind: str) -> None:
-    """readKpisV7 refuses each kind of bad file with its own error kind."""
+def test_read_kpis_v7_names_what_is_wrong(case: str, kind: str, tmp_path: Path) -> None:
+    """readKpisV7 refuses each kind of bad file with its own error kind (strict JSON: "json",
+    duplicate keys and nesting beyond 64 levels included, whatever the declared version), as
+    read_kpis does; SPEC 8's tolerance holds for a newer minor or patch only."""
     base = text_of(EXAMPLE)
     texts = {
         "major 8": text_of({**EXAMPLE, "schema_version": "8.0.0"}),
@@ -347,8 +376,32 @@ def test_read_kpis_v7_names_what_is_wrong(case: str, kind: str) -> None:
         "an integer beyond double range": base.replace("4093.43", "1" + "0" * 400),
         "a number beyond double range": base.replace("4093.43", "1e400"),
         "future minor": text_of(future_minor(EXAMPLE)),
-        "duplicate keys (invisible after JSON.parse)": base.replace(
+        "duplicate keys": base.replace(
             '"nav_total":4093.43', '"nav_total":"x","nav_total":4093.43'),
+        "a duplicate key written once with an escape": base.replace(
+            '"nav_total":4093.43', '"nav_total":4093.43,"nav_\\u0074otal":4093.43'),
+        "a duplicate key in a newer minor's unknown field": text_of(
+            {**EXAMPLE, "schema_version": "7.2.0", "source": {"host": "a"}}).replace(
+                '"host":"a"', '"host":"a","host":"b"'),
+        "a year 0000 ts": text_of({**EXAMPLE, "ts": "0000-01-01T00:00:00Z"}),
+        "a year 0000 ts in a newer minor": text_of(
+            {**EXAMPLE, "ts": "0000-12-31T23:59:59Z", "schema_version": "7.4.0"}),
+        "65 levels deep in a newer minor's unknown field": text_of(
+            {**EXAMPLE, "schema_version": "7.2.0", "x": nested(64)}),
+        "70 levels deep in a newer minor's unknown nulls key": text_of(
+            {**EXAMPLE, "schema_version": "7.2.0",
+             "nulls": {**EXAMPLE["nulls"], "nav.foo": nested(68)}}),
+        "64 levels deep in a newer minor's unknown field": text_of(
+            {**EXAMPLE, "schema_version": "7.2.0", "x": nested(63)}),
+        "an unknown field at the reader's version": text_of({**EXAMPLE, "extra": 1}),
+        "an unknown nulls key at the reader's version": text_of(
+            {**EXAMPLE, "nulls": {**EXAMPLE["nulls"], "nav.foo": "missing"}}),
+        "an unknown nulls key in a 7.0.0 payload": text_of({
+            **release_examples()[1],
+            "nulls": {**release_examples()[1]["nulls"], "nav.foo": "missing"}}),
+        "an unknown nulls key in a newer patch": text_of(
+            {**EXAMPLE, "schema_version": "7.1.1",
+             "nulls": {**EXAMPLE["nulls"], "nav.foo": "missing"}}),
         "run_mode listed with a value": text_of({**EXAMPLE, "run_mode": "live"}),
         "run_mode null, not listed": text_of({**EXAMPLE, "nulls": {
             k: v for k, v in EXAMPLE["nulls"].items() if k != "run_mode"}}),
@@ -363,6 +416,11 @@ def test_read_kpis_v7_names_what_is_wrong(case: str, kind: str) -> None:
     }
     assert texts[case] != base or case == "future minor"
     assert js_reader([texts[case]]) == [kind]
+    # read_kpis gives the same answer: "rules" (SPEC 5a) is an invalid document for it, except a
+    # number beyond double range, which its strict parser refuses first (not JSON, a
+    # JsonInputError) while JSON.parse reads Infinity and the rules refuse it.
+    python = "json" if "beyond double range" in case else {"rules": "invalid"}.get(kind, kind)
+    assert python_read(texts[case], tmp_path)[0] == python
 
 
 def test_package_rule_violations_point_at_the_nulls_entry() -> None:
@@ -388,3 +446,98 @@ def test_package_rule_violations_point_at_the_nulls_entry() -> None:
          "message": "router.reject_rate_order_count is listed as null but is absent"},
     ]
     assert node_json("out(reader.packageRuleViolations(INPUT, SCHEMA));", data=EXAMPLE) == []
+
+
+def strictness_cases() -> list[tuple[str, str, str]]:
+    """(name, text, readKpisV7's verdict) for the kinds of documents on which the two readers
+    once split (QA's corpus of issue 7 section 2, rebuilt here with variants of our own): number
+    bounds, timestamps, duplicate keys, text that is not strict JSON, versions, unknown fields."""
+    base = text_of(EXAMPLE)
+    value = "4093.43"
+    newer = {**EXAMPLE, "schema_version": "7.2.0"}
+
+    def with_ts(ts: str) -> str:
+        return text_of({**EXAMPLE, "ts": ts})
+
+    counted = text_of({**EXAMPLE, "router": {**EXAMPLE["router"], "reject_rate_order_count": 12},
+                       "nulls": {k: v for k, v in EXAMPLE["nulls"].items()
+                                 if k != "router.reject_rate_order_count"}})
+
+    def with_count(literal: str) -> str:
+        assert '"reject_rate_order_count":12' in counted
+        return counted.replace('"reject_rate_order_count":12',
+                               f'"reject_rate_order_count":{literal}')
+
+    return [
+        ("an integer just below the double overflow", base.replace(
+            value, str(2**1024 - 2**970 - 1)), "ok"),
+        ("an integer rounding to the double overflow", base.replace(
+            value, str(2**1024 - 2**970)), "rules"),
+        ("1.7976931348623157e308", base.replace(value, "1.7976931348623157e308"), "ok"),
+        ("a count of 2**53 + 1", with_count(str(2**53 + 1)), "invalid"),
+        ("a count of 3.0", with_count("3.0"), "ok"),
+        ("a count of 3e0", with_count("3e0"), "ok"),
+        ("a count of -0", with_count("-0"), "ok"),
+        ("a count of 3.5", with_count("3.5"), "invalid"),
+        ("ts 24:00:00", with_ts("2026-11-29T24:00:00Z"), "invalid"),
+        ("ts 9999-12-31 with microseconds", with_ts("9999-12-31T23:59:59.999999Z"), "ok"),
+        ("ts 0001-01-01, the first year", with_ts("0001-01-01T00:00:00Z"), "ok"),
+        ("ts 0000-06-15, year zero", with_ts("0000-06-15T12:00:00Z"), "rules"),
+        ("ts a leap day", with_ts("2024-02-29T00:00:00Z"), "ok"),
+        ("ts no leap day", with_ts("2026-02-29T00:00:00Z"), "invalid"),
+        ("ts a real leap second in June", with_ts("2016-06-30T23:59:60Z"), "rules"),
+        ("ts lower-case t and z", with_ts("2016-12-31t23:59:59z"), "invalid"),
+        ("ts ten fraction digits", with_ts("2026-11-29T22:55:24.1234567890Z"), "ok"),
+        ("ts far in the future", with_ts("2999-01-01T00:00:00Z"), "ok"),
+        ("a duplicate nulls key", base.replace(
+            '"nulls":{', '"nulls":{"risk.dd_state":"missing",', 1), "json"),
+        ("a duplicate top-level ts", base.replace('"ts":', '"ts":"x","ts":', 1), "json"),
+        ("run_mode twice, once escaped", base.replace(
+            '"run_mode":', '"run\\u005fmode":"live","run_mode":', 1), "json"),
+        ("the same key in two objects of a newer payload", text_of(
+            {**newer, "a": {"x": 1, "y": {"x": 2}}, "b": [{"x": 1}, {"x": 1}]}), "ok"),
+        ("quotes, backslashes and braces in a newer payload's strings", text_of(
+            {**newer, 'k"}{': {'"x\\': '\\"}]{[', "y": "\\\\"}}), "ok"),
+        ("a byte order mark", "\ufeff" + base, "json"),
+        ("NaN", base.replace(value, "NaN"), "json"),
+        ("trailing garbage", base + "}", "json"),
+        ("an empty file", "", "json"),
+        ("an array", "[]", "invalid"),
+        ("a lone surrogate in run_mode", base.replace('"run_mode":null', '"run_mode":"\\ud800"'),
+         "invalid"),
+        ("a lone surrogate in a newer payload's unknown field", text_of(newer)[:-1]
+         + ',"note":"\\ud800"}', "ok"),
+        ("version 7.01.0", text_of({**EXAMPLE, "schema_version": "7.01.0"}), "invalid"),
+        ("version 7.0.0 with 7.1.0's fields", text_of({**EXAMPLE, "schema_version": "7.0.0"}),
+         "ok"),
+        ("the pre-contract flat file", text_of({"atr_regime": "hot", "dd_state": "normal"}),
+         "invalid"),
+        ("major 8", text_of({**EXAMPLE, "schema_version": "8.0.0"}), "version"),
+        ("router lacks maker_first", text_of({**EXAMPLE, "router": {
+            k: v for k, v in EXAMPLE["router"].items() if k != "maker_first"}}), "invalid"),
+        ("an unknown field at 7.1.0", text_of({**EXAMPLE, "extra": 1}), "invalid"),
+        ("an unknown nulls key at 7.1.0", text_of(
+            {**EXAMPLE, "nulls": {**EXAMPLE["nulls"], "nav.foo": "missing"}}), "invalid"),
+        ("an unknown field at 7.2.0", text_of({**newer, "extra": 1}), "ok"),
+        ("an unknown KPI, null and listed, at 7.2.0", text_of(
+            {**newer, "router": {**EXAMPLE["router"], "fill_latency_ms": None},
+             "nulls": {**EXAMPLE["nulls"], "router.fill_latency_ms": "missing"}}), "ok"),
+    ]
+
+
+@pytest.mark.parametrize(("case", "text", "kind"), strictness_cases(),
+                         ids=[c for c, _, _ in strictness_cases()])
+def test_both_readers_give_each_strictness_case_one_verdict(
+    case: str, text: str, kind: str, tmp_path: Path
+) -> None:
+    """readKpisV7 and read_kpis accept and refuse the same documents for the same kind of
+    reason (rules being an invalid document for read_kpis; a number beyond double range is
+    not JSON for its strict parser), and read the same reading from those they accept."""
+    [(js_kind, reading)] = js_readings([text])
+    assert js_kind == kind
+    py_kind, model = python_read(text, tmp_path)
+    beyond_double = "rounding to the double" in case
+    assert py_kind == ("json" if beyond_double else {"rules": "invalid"}.get(kind, kind))
+    if model is not None:
+        assert reading is not None
+        assert same_reading(reading, model)

@@ -5,8 +5,11 @@ is checked through all four; a property checks that generated documents get one 
 
 What "publish" receives is a mapping (the executor never hands it bytes), so byte-level kinds a
 mapping cannot hold (a duplicate key) are checked through the three tools that read bytes. The
-reader's deliberate tolerance (SPEC section 8: unknown fields dropped, absent optional fields read
-as null) is outside the property: its documents never carry keys the schema does not know.
+property's documents also carry fields and ``nulls`` keys the schema does not know: declaring the
+reader's own version or an older one (or a malformed version), they get one verdict from all four
+tools; the reader's deliberate tolerance (SPEC section 8: a newer 7.x minor's unknown fields and
+``nulls`` keys dropped) applies only to a payload declaring a later 7.x than the reader's schema,
+and the property checks that it drops exactly those additions.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from kpi_contract import cli
 from kpi_contract.document_rules import kpi_paths
 from kpi_contract.errors import DocumentInvalidError, KpiContractError
 from kpi_contract.publish import publish_kpis
-from kpi_contract.reader import read_kpis
+from kpi_contract.reader import declares_newer_version, read_kpis
 from kpi_contract.schema import load_schema
 from tests.cli_helpers import run_cli
 
@@ -239,14 +242,42 @@ LABELS = st.sampled_from(["normal", "ok", "good", "quiet", "neutral", "broken", 
 REASONS = st.sampled_from(["missing", "invalid", "out_of_range", "unknown"])
 
 
+VERSIONS = ["7.0.0", "7.1.0", "8.0.0", "7.0", "7.01.0", "7.02.0", "7.1.1", "7.2.0", "7.10.0"]
+
+
+def unknown_additions(draw: st.DrawFn, doc: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` with 0 to 3 things no release up to the reader's has: a field at the top, in an
+    object or in ``dd_state``, a ``nulls`` key (alone, or with a null leaf of that name)."""
+    added = copy.deepcopy(doc)
+    for _ in range(draw(st.integers(0, 3))):
+        where = draw(st.sampled_from(["", "nav", "router", "performance", "risk.dd_state",
+                                      "nulls-key", "null-kpi"]))
+        if where == "nulls-key":
+            added["nulls"][draw(st.sampled_from(["nav.foo", "router.fill_latency_ms", "x"]))] = (
+                draw(REASONS))
+            continue
+        if where == "null-kpi":
+            added["router"]["fill_latency_ms"] = None
+            added["nulls"]["router.fill_latency_ms"] = "missing"
+            continue
+        target: Any = added
+        for part in where.split(".") if where else []:
+            target = target.get(part) if isinstance(target, dict) else None
+        if isinstance(target, dict):
+            target[draw(st.sampled_from(["extra", "peak_nav", "source"]))] = draw(
+                st.sampled_from([1, None, "x", {"host": "a"}, [1.5]]))
+    return added
+
+
 @st.composite
-def documents(draw: st.DrawFn) -> dict[str, Any]:
-    """A kpis_v7-shaped document: mostly consistent, with random damage of every kind above."""
+def documents_and_additions(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(a kpis_v7-shaped document, mostly consistent, with random damage of every kind above;
+    the same with ``unknown_additions``)."""
     doc = example(draw(st.sampled_from([0, 1])))
     if draw(st.booleans()):
         doc["ts"] = draw(st.sampled_from(TS_FORMS))
-    if draw(st.integers(0, 9)) == 0:
-        doc["schema_version"] = draw(st.sampled_from(["7.0.0", "7.1.0", "8.0.0", "7.0", "7.01.0"]))
+    if draw(st.integers(0, 2)) == 0:
+        doc["schema_version"] = draw(st.sampled_from(VERSIONS))
     if draw(st.booleans()):
         doc["risk"]["dd_state"] = draw(st.sampled_from([
             None, {"state": "normal", "drawdown_frac": 0.1},
@@ -271,21 +302,34 @@ def documents(draw: st.DrawFn) -> dict[str, Any]:
     elif damage == 2:
         nulls[draw(st.sampled_from(dotted))] = draw(REASONS)
     doc["nulls"] = nulls
-    return doc
+    return doc, unknown_additions(draw, doc)
 
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(documents())
+@given(documents_and_additions())
 def test_generated_documents_get_one_verdict_from_all_four_tools(
-    tmp_path: Path, doc: dict[str, Any]
+    tmp_path: Path, drawn: tuple[dict[str, Any], dict[str, Any]]
 ) -> None:
-    """validate, publish_kpis, the mirror and read_kpis: all accept or all reject."""
+    """validate, publish_kpis, the mirror and read_kpis: all accept or all reject, unknown fields
+    and nulls keys included, for every document but one declaring a later 7.x than the reader's
+    schema; for that one read_kpis gives the verdict the four tools give it without the
+    additions (SPEC 8: exactly the unknown additions are dropped)."""
+    base, doc = drawn
     tools = Tools(tmp_path / "property")
-    data = json.dumps(doc, allow_nan=True).encode()
-    verdicts = tools.verdicts(data, doc)
-    assert len(set(verdicts.values())) == 1, verdicts
+    verdicts = tools.verdicts(json.dumps(doc, allow_nan=True).encode(), doc)
     if any(isinstance(v, float) and not math.isfinite(v) for v in _numbers(doc)):
         assert not any(verdicts.values())
+    if not declares_newer_version(doc, load_schema()):
+        assert len(set(verdicts.values())) == 1, verdicts
+        return
+    reader = verdicts.pop("read_kpis")
+    without = tools.verdicts(json.dumps(base, allow_nan=True).encode(), base)
+    assert len(set(without.values())) == 1, without
+    assert reader == without["read_kpis"], (reader, without)
+    if doc != base:  # the closed schema refuses what the reader dropped
+        assert not any(verdicts.values()), verdicts
+    else:
+        assert set(verdicts.values()) == {reader}, verdicts
 
 
 def _numbers(node: object) -> list[object]:

@@ -1,4 +1,5 @@
-"""The dashboard team's reader: tolerant within major 7, strict across majors, caller's clock."""
+"""The dashboard team's reader: tolerant of newer 7.x minors, strict on its own version and older
+(judged as `validate` judges), strict across majors, caller's clock."""
 
 from __future__ import annotations
 
@@ -18,8 +19,15 @@ from kpi_contract.errors import (
     UnsupportedVersionError,
 )
 from kpi_contract.models import KpisV7
-from kpi_contract.reader import LEGACY_FLAT_KEYS, KpiReading, project_document, read_kpis
+from kpi_contract.reader import (
+    LEGACY_FLAT_KEYS,
+    KpiReading,
+    declares_newer_version,
+    project_document,
+    read_kpis,
+)
 from kpi_contract.schema import load_schema
+from kpi_contract.validation import validate_document
 
 TS = datetime.fromisoformat("2026-01-01T00:00:00+00:00").timestamp()
 
@@ -159,8 +167,9 @@ def test_newer_minor_with_unknown_fields_is_read(tmp_path: Path) -> None:
 
 
 def test_unknown_fields_do_not_hide_real_violations(tmp_path: Path) -> None:
-    """Ignoring unknown fields still reports a bad known field, with its path."""
+    """Ignoring a newer minor's unknown fields still reports a bad known field, with its path."""
     doc = example()
+    doc["schema_version"] = "7.2.0"
     doc["extra"] = 1
     doc["router"]["reject_rate"] = 2.0
     with pytest.raises(DocumentInvalidError) as info:
@@ -282,9 +291,13 @@ def test_the_pre_contract_flat_file_is_named_as_such(
 
 
 def test_a_versioned_document_with_a_legacy_key_is_not_called_legacy(tmp_path: Path) -> None:
-    """With a ``schema_version`` the file is judged by the schema (an unknown key is dropped)."""
+    """With a ``schema_version`` the file is judged by the schema: a legacy key is an unknown
+    field (invalid at the reader's own version, dropped from a newer minor's payload)."""
     doc = example()
     doc["atr_regime"] = "hot"
+    with pytest.raises(DocumentInvalidError, match="atr_regime"):
+        read_kpis(write(tmp_path, doc))
+    doc["schema_version"] = "7.2.0"
     assert read_kpis(write(tmp_path, doc)).kpis.risk.atr_regime == doc["risk"]["atr_regime"]
 
 
@@ -304,3 +317,81 @@ def test_an_absent_optional_kpi_is_read_as_null_with_reason_missing() -> None:
     assert isinstance(result, dict)
     assert result["nulls"] == {"router.reject_rate": "missing"}
     assert _absent_kpis_missing(example(), example()) == example()
+
+
+def own_version_or_older_with_unknowns() -> list[tuple[str, dict[str, Any]]]:
+    """Documents of this reader's version (7.1.0) or older that carry something no release up
+    to 7.1.0 has: an unknown field at three depths, an unknown nulls key (with and without a
+    null leaf of that name), for 7.1.0, 7.0.0 and a 7.0.0 payload lacking the 7.1.0 fields."""
+    cases: list[tuple[str, dict[str, Any]]] = []
+    old = example()
+    del old["run_mode"]
+    old["nulls"].pop("run_mode", None)
+    for version, base in (("7.1.0", example()), ("7.0.0", example()), ("7.0.0-shaped", old)):
+        top = copy.deepcopy(base)
+        top["extra"] = 1
+        nested = copy.deepcopy(base)
+        nested["nav"]["nav_currency"] = "USDT"
+        deep = copy.deepcopy(base)
+        deep["risk"]["dd_state"]["peak_nav"] = 5000.0
+        key = copy.deepcopy(base)
+        key["nulls"]["nav.foo"] = "missing"
+        kpi = copy.deepcopy(base)
+        kpi["router"]["fill_latency_ms"] = None
+        kpi["nulls"]["router.fill_latency_ms"] = "missing"
+        for name, doc in (("top-level field", top), ("nav field", nested),
+                          ("dd_state field", deep), ("nulls key", key),
+                          ("null KPI with its nulls key", kpi)):
+            if version != "7.1.0":
+                doc["schema_version"] = "7.0.0"
+            cases.append((f"{version}: unknown {name}", doc))
+    return cases
+
+
+@pytest.mark.parametrize(("case", "doc"), own_version_or_older_with_unknowns(),
+                         ids=[c for c, _ in own_version_or_older_with_unknowns()])
+def test_own_version_or_older_is_judged_as_validate_judges(
+    tmp_path: Path, case: str, doc: dict[str, Any]
+) -> None:
+    """An unknown field or nulls key in a payload declaring the reader's version or an older
+    one is invalid for read_kpis, with validate's own violations (SPEC 8's tolerance is for
+    newer minors only)."""
+    assert not declares_newer_version(doc, load_schema())
+    expected = validate_document(doc)
+    assert expected
+    with pytest.raises(DocumentInvalidError) as info:
+        read_kpis(write(tmp_path, doc))
+    assert info.value.violations == expected
+
+
+@pytest.mark.parametrize("version", ["7.2.0", "7.1.1", "7.10.0", "7.1.10"])
+@pytest.mark.parametrize(("case", "doc"), own_version_or_older_with_unknowns()[:5],
+                         ids=[c for c, _ in own_version_or_older_with_unknowns()[:5]])
+def test_a_newer_minor_or_patch_gets_the_projection(
+    tmp_path: Path, version: str, case: str, doc: dict[str, Any]
+) -> None:
+    """The same additions in a payload declaring a later 7.x (minor or patch) are dropped: the
+    reading is the payload without them."""
+    newer = copy.deepcopy(doc)
+    newer["schema_version"] = version
+    assert declares_newer_version(newer, load_schema())
+    reading = read_kpis(write(tmp_path, newer))
+    expected = example()
+    expected["schema_version"] = version
+    assert reading.kpis == KpisV7.model_validate(expected)
+
+
+@pytest.mark.parametrize(("version", "newer"), [
+    ("7.1.0", False), ("7.0.0", False), ("7.0.9", False), ("7.1.1", True), ("7.2.0", True),
+    ("7.10.0", True), ("8.0.0", False), ("6.9.9", False), ("7.02.0", False), ("7.2", False),
+    ("7.2.0\n", False), ("\uff17.2.0", False), ("7.\u0662.0", False), (7.2, False),
+    (None, False),
+])
+def test_which_versions_are_newer(version: object, newer: bool) -> None:
+    """Only a well-formed 7.x version above the schema's own $id version counts as newer."""
+    doc = {**example(), "schema_version": version}
+    assert declares_newer_version(doc, load_schema()) is newer
+    old = json.loads((Path(__file__).parent.parent / "schemas" / "releases"
+                      / "kpis_v7-7.0.0.schema.json").read_text())
+    assert declares_newer_version({"schema_version": "7.1.0"}, old)
+    assert not declares_newer_version({"schema_version": "7.0.0"}, old)

@@ -1,9 +1,11 @@
 """The frozen kpis_v7 releases as tests use them: their schemas, validators and generated models.
 
 A reader "built on" a release is what the dashboard team had when that release was current: the
-release's schema for projection (SPEC section 8: unknown fields dropped, absent optional fields read
-as null) and validation, and the models datamodel-code-generator makes from it (with this
-repository's generator options), imported from a temporary directory.
+release's schema for validation and for projection (SPEC section 8, as ``kpi_contract.reader``
+applies it: a payload declaring a newer 7.x than the release has its unknown fields dropped, one of
+the release's version or older is validated as written; absent optional fields read as null), and
+the models datamodel-code-generator makes from it (with this repository's generator options),
+imported from a temporary directory.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 
 import jsonschema_rs
 
-from kpi_contract.reader import project_document
+from kpi_contract.reader import declares_newer_version, project_document
 
 ROOT = Path(__file__).resolve().parent.parent
 RELEASES = ROOT / "schemas" / "releases"
@@ -69,11 +71,14 @@ def release_models(version: str) -> ModuleType:
 
 
 def read_as(version: str, doc: object) -> Any:
-    """``doc`` read by a reader built on a release: projected, validated, modelled.
+    """``doc`` read by a reader built on a release: validated (its projection, when ``doc``
+    declares a newer 7.x than the release), then modelled with absent optional fields as null.
 
     Raises AssertionError naming the violations when the release's reader would reject it.
     """
-    projected = project_document(doc, release_schema(version))
-    problems = violations_under(version, projected)
+    schema = release_schema(version)
+    projected = project_document(doc, schema)
+    judged = projected if declares_newer_version(doc, schema) else doc
+    problems = violations_under(version, judged)
     assert not problems, problems
     return release_models(version).KpisV7.model_validate(projected)
