@@ -156,13 +156,17 @@ class BoundDirectory:
         return self._open(now)
 
     def _open(self, expected: tuple[int, int]) -> str | None:
-        """Open (and lock) the directory at the path recorded at the first open, never a link."""
-        if self.canonical is None:
-            self.canonical = os.path.realpath(self.path)
+        """Open (and lock) the directory at the path recorded at the first accepted open, never
+        a link. The path is recorded only once a directory was accepted: a first look that finds
+        the path swapped (e.g. to the state directory) pins nothing, and the next pass tries
+        again."""
         try:
-            fd = os.open(self.canonical, _DIR_FLAGS | os.O_NOFOLLOW)
+            canonical = self.canonical or os.path.realpath(self.path)
+            fd = os.open(canonical, _DIR_FLAGS | os.O_NOFOLLOW)
         except OSError as exc:
-            if exc.errno in (errno.ELOOP, errno.ENOTDIR) and os.path.islink(self.canonical):
+            if self.canonical is not None and exc.errno in (errno.ELOOP, errno.ENOTDIR) and (
+                os.path.islink(self.canonical)
+            ):
                 return (
                     f"{self.path}: the {self.role} {self.canonical} was replaced by a symbolic "
                     "link; not followed, nothing read or written"
@@ -173,7 +177,7 @@ class BoundDirectory:
             if identity != expected:
                 os.close(fd)
                 return (
-                    f"{self.path}: now leads elsewhere than {self.canonical}, the {self.role} "
+                    f"{self.path}: now leads elsewhere than {canonical}, the {self.role} "
                     "opened at start; not followed, nothing read or written (restart to use it)"
                 )
             if self.not_same_as is not None and identity == self.not_same_as:
@@ -187,6 +191,7 @@ class BoundDirectory:
             os.close(fd)
             return f"{self.path}: cannot lock the {self.role}: {os_reason(exc)}"
         self._held = _Held(fd, lock_fd, identity)
+        self.canonical = canonical
         if self.lock:
             self.removed_temps += clean_stale_temps(self.path, dir_fd=fd)
         return None

@@ -170,6 +170,23 @@ def test_a_mirror_swapped_for_a_link_to_the_state_dir_receives_nothing(
         assert syncer.sync_once().copied == ["kpis_v7.json"]
 
 
+def test_a_mirror_swapped_before_its_first_pass_recovers_when_restored(
+    dirs: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """The mirror path leads to the state dir at the first pass: nothing written, and nothing
+    pinned either; once the real mirror is back, the next pass copies (no restart needed)."""
+    state, mirror = dirs
+    mirror.rename(tmp_path / "mirror-moved")
+    mirror.symlink_to(state)
+    with StateMirror(state, mirror) as syncer:
+        report = syncer.sync_once()
+        assert "is the state directory" in report.errors["kpis_v7.json"]
+        assert sorted(p.name for p in state.iterdir()) == sorted(STATE_FILES)
+        mirror.unlink()
+        (tmp_path / "mirror-moved").rename(mirror)
+        assert syncer.sync_once().copied == list(STATE_FILES)
+
+
 @needs_renameat2
 def test_a_mirror_swap_race_never_writes_into_the_state_dir(
     dirs: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
