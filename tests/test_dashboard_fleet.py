@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +33,9 @@ from tests.v7_releases import release_schema
 if TYPE_CHECKING:
     from streamlit.testing.v1 import AppTest
 
-NOW = 1_800_000_000.0
+# The page reads the wall clock, so the payloads are stamped relative to it (a ts in the
+# future beyond the 5 s clock skew would rightly read as stale).
+NOW = float(int(time.time()))
 
 
 def doc(kind: str, *, age_s: float, run_mode: str | None = "live") -> bytes:
