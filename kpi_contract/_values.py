@@ -361,7 +361,7 @@ def pair_failure(first: Reading, second: Reading) -> Reason:
     """Why a pair of counts that must come together is unusable: both absent is ``missing``;
     otherwise the first present failure, and one count without the other is ``invalid``."""
     if first is MISSING and second is MISSING:
-        return MISSING
+        return Reason.MISSING
     for reading in (first, second):
         if isinstance(reading, Reason) and reading is not MISSING:
             return reading
