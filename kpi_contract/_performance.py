@@ -66,7 +66,8 @@ def _weighted_mature_mean(entries: list[object]) -> tuple[Reading, Reading]:
     A symbol's ``(count, expectancy)`` pair needs both: an expectancy without a usable weight
     cannot be weighted and is ``invalid``; one without a usable expectancy gives its reason.
     """
-    pairs: list[tuple[float, float]] = []
+    weights: list[float] = []
+    values: list[float] = []
     failures: list[Reading] = []
     trades: list[Reading] = []  # each used symbol's count, as a sample count
     for raw in entries:
@@ -78,12 +79,14 @@ def _weighted_mature_mean(entries: list[object]) -> tuple[Reading, Reading]:
         if type(count) is not float:
             failures.append(INVALID if type(value) is float else value)
             continue
-        pairs.append((count, value))
+        weights.append(count)
+        values.append(value)
         trades.append(sample_count(entry.get("count")))
     try:
-        total = math.fsum([count for count, _ in pairs])
+        total = math.fsum(weights)
         if total <= 0:
             return readings_reason(failures), MISSING
+        pairs = zip(weights, values, strict=True)
         mean = math.fsum([(count / total) * value for count, value in pairs])
     except OverflowError:
         return INVALID, MISSING

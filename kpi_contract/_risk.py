@@ -24,6 +24,7 @@ from kpi_contract._values import (
     Reason,
     first_ok,
     in_range,
+    is_mapping,
     label_in,
     mapping,
     non_negative,
@@ -68,7 +69,7 @@ def dd_state(risk: Mapping[Any, Any]) -> Reading:
         return MISSING
     if isinstance(raw, str):  # form D: a label and no number
         return dd_label(raw), MISSING
-    if not isinstance(raw, Mapping):
+    if not is_mapping(raw):
         return INVALID
     if not _usable(raw):
         return INVALID, INVALID

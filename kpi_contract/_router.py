@@ -22,10 +22,11 @@ count is never estimated: one contributing symbol without usable counts makes th
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from kpi_contract._values import (
+    EMPTY,
     INVALID,
     MISSING,
     OUT_OF_RANGE,
@@ -36,10 +37,11 @@ from kpi_contract._values import (
     first_of,
     first_ok,
     fraction,
+    is_mapping,
     items_of,
     label_in,
     mapping,
-    mean_of,
+    mean,
     non_negative,
     number,
     pair_failure,
@@ -80,14 +82,16 @@ def router_kpis(router_state: object, risk_snapshot: object) -> dict[str, Readin
     need_flags = type(summary_maker_first) is Reason
 
     # The one pass over the entries: each field read once, for every KPI that uses it.
-    symbols, entries = keyed_entries(router)
+    entries, keys = entry_source(router)
+    symbols: list[str | None] = []
     rates: list[Reading] = []
     slippages: list[Reading] = []
     labels: list[Reading] = []
     scores: list[Reading] = []
     flags: list[Reading] = []
-    for raw in entries:
+    for key, raw in zip(keys, entries, strict=True):
         entry = mapping(raw)
+        symbols.append(_symbol_of(entry, key))
         rates.append(first_of(entry, MAKER_RATE_KEYS, fraction))
         slippages.append(first_of(entry, SLIPPAGE_KEYS, number))
         if need_labels or need_flags:
@@ -124,24 +128,23 @@ def router_kpis(router_state: object, risk_snapshot: object) -> dict[str, Readin
     }
 
 
-def keyed_entries(router: Mapping[Any, Any]) -> tuple[list[str | None], list[object]]:
-    """The per-symbol entries of the first of ``ENTRY_SOURCES`` that has any, and each entry's
-    symbol: its own ``symbol`` string, else its key in a ``{SYM: entry}`` mapping, else None (an
-    entry that cannot be matched to its counts)."""
+def entry_source(router: Mapping[Any, Any]) -> tuple[list[object], list[object]]:
+    """The per-symbol entries of the first of ``ENTRY_SOURCES`` that has any, with the key of
+    each entry in a ``{SYM: entry}`` mapping (None for the items of a list)."""
     for path in ENTRY_SOURCES:
         raw: object = router
         for key in path:
             raw = mapping(raw).get(key)
         entries = items_of(raw)
         if entries:
-            keys: list[Any] = list(raw) if isinstance(raw, Mapping) else [None] * len(entries)
-            symbols = [_symbol_of(entry, key) for key, entry in zip(keys, entries, strict=True)]
-            return symbols, entries
+            return entries, (list(raw) if is_mapping(raw) else [None] * len(entries))
     return [], []
 
 
-def _symbol_of(entry: object, key: object) -> str | None:
-    own = mapping(entry).get("symbol")
+def _symbol_of(entry: Mapping[Any, Any], key: object) -> str | None:
+    """An entry's symbol: its own ``symbol`` string, else its key in a ``{SYM: entry}`` mapping,
+    else None (an entry that cannot be matched to its counts)."""
+    own = entry.get("symbol")
     if isinstance(own, str) and own:
         return own
     return key if isinstance(key, str) and key else None
@@ -149,13 +152,20 @@ def _symbol_of(entry: object, key: object) -> str | None:
 
 def entry_mean(readings: list[Reading], symbols: list[str | None], fills: FillCounts,
                low: float | None = None, high: float | None = None) -> tuple[Reading, Reading]:
-    """The mean of the entries' values and the fills of the distinct symbols behind it; when
-    there is no mean, its reason and a ``missing`` count."""
-    mean = mean_of(readings, low, high)
-    if type(mean) is Reason:
-        return mean, MISSING
-    return mean, fills.total([s for s, r in zip(symbols, readings, strict=True)
-                              if type(r) is not Reason])
+    """The mean of the entries' values (nulls skipped, never counted as 0) and the fills of the
+    distinct symbols behind it; when there is no mean, its reason and a ``missing`` count."""
+    values: list[float] = []
+    contributors: dict[str | None, None] = {}  # the distinct symbols, in entry order
+    for symbol, reading in zip(symbols, readings, strict=True):
+        if type(reading) is not Reason:
+            values.append(reading)
+            contributors[symbol] = None
+    if not values:
+        return readings_reason(readings), MISSING
+    average = mean(values, low, high)
+    if type(average) is Reason:
+        return average, MISSING
+    return average, fills.total(contributors)
 
 
 class FillCounts:
@@ -173,48 +183,53 @@ class FillCounts:
         self._by_symbol: Mapping[Any, object] | None = None
         self._fills: dict[str | None, Reading] = {}
 
-    def total(self, symbols: list[str | None]) -> Reading:
+    def total(self, symbols: Iterable[str | None]) -> Reading:
         """Fills of the distinct ``symbols``, summed by ``sum_counts``.
 
-        A symbol listed twice among the entries is counted once (its fills are one sample). A
-        symbol that is None (an entry without one), absent from ``symbol_stats`` or without
-        usable counts makes the total null: a partial sum would understate the sample.
+        A symbol listed twice among the entries is one sample, so callers pass each symbol
+        once. A symbol that is None (an entry without one), absent from ``symbol_stats`` or
+        without usable counts makes the total null: a partial sum would understate the sample.
         """
-        return sum_counts([self.of(symbol) for symbol in dict.fromkeys(symbols)])
+        known = self._fills
+        counts: list[Reading] = []
+        for symbol in symbols:
+            fills = known.get(symbol, _UNREAD)
+            if fills is _UNREAD:
+                fills = known[symbol] = self._read(symbol)
+            counts.append(fills)
+        return sum_counts(counts)
 
-    def of(self, symbol: str | None) -> Reading:
+    def _read(self, symbol: str | None) -> Reading:
         """One symbol's fills: ``missing`` without stats, ``invalid`` for stats that are no
         mapping, else the pair rule of ``pair_failure``."""
-        if symbol in self._fills:
-            return self._fills[symbol]
-        stats = None if symbol is None else self._stats().get(symbol)
+        by_symbol = self._by_symbol if self._by_symbol is not None else self._index()
+        stats = None if symbol is None else by_symbol.get(symbol)
         if stats is None:
-            fills: Reading = MISSING
-        elif not isinstance(stats, Mapping):
-            fills = INVALID
-        else:
-            maker = sample_count(stats.get("maker_count"))
-            taker = sample_count(stats.get("taker_count"))
-            if type(maker) is int and type(taker) is int:
-                fills = maker + taker
-            else:
-                fills = pair_failure(maker, taker)
-        self._fills[symbol] = fills
-        return fills
+            return MISSING
+        counts = mapping(stats)
+        if counts is EMPTY:  # ``mapping`` found no mapping there
+            return INVALID
+        maker = sample_count(counts.get("maker_count"))
+        taker = sample_count(counts.get("taker_count"))
+        if type(maker) is int and type(taker) is int:
+            return maker + taker
+        return pair_failure(maker, taker)
 
-    def _stats(self) -> Mapping[Any, object]:
-        if self._by_symbol is None:
-            raw = self._raw
-            if isinstance(raw, Mapping):
-                self._by_symbol = raw
-            else:
-                by_symbol: dict[str, object] = {}
-                for stats in items_of(raw):
-                    symbol = mapping(stats).get("symbol")
-                    if isinstance(symbol, str):
-                        by_symbol.setdefault(symbol, stats)
-                self._by_symbol = by_symbol
+    def _index(self) -> Mapping[Any, object]:
+        raw = self._raw
+        if is_mapping(raw):
+            self._by_symbol = raw
+        else:
+            by_symbol: dict[str, object] = {}
+            for stats in items_of(raw):
+                symbol = mapping(stats).get("symbol")
+                if isinstance(symbol, str):
+                    by_symbol.setdefault(symbol, stats)
+            self._by_symbol = by_symbol
         return self._by_symbol
+
+
+_UNREAD: Any = object()
 
 
 def policy_quality(counted: Reading, labels: list[Reading], scores: list[Reading],
@@ -256,7 +271,7 @@ def worst_counted_quality(raw_counts: object) -> Reading:
     ignored and all-zero counts are no data (``missing``)."""
     if raw_counts is None:
         return MISSING
-    if not isinstance(raw_counts, Mapping):
+    if not is_mapping(raw_counts):
         return INVALID
     reason = MISSING
     for label in QUALITY_WORST_FIRST:

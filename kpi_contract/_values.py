@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeGuard
 
 
 class Reason(StrEnum):
@@ -54,6 +54,11 @@ def is_null(reading: Reading) -> bool:
     return type(reading) is Reason
 
 
+def is_mapping(raw: object) -> TypeGuard[Mapping[Any, Any]]:
+    """True for a dict or any other ``Mapping`` (a snapshot may be a ``MappingProxyType``)."""
+    return type(raw) is dict or isinstance(raw, Mapping)  # exact type first: an ABC check is slow
+
+
 def mapping(raw: object) -> Mapping[Any, Any]:
     """``raw`` when it is a mapping, else an empty one: anything else holds no keys."""
     if type(raw) is dict:  # the exact-type check first: an ABC isinstance costs far more
@@ -77,7 +82,7 @@ def items_of(raw: object) -> list[object]:
     """The entries of a collection: a list's items or a mapping's values; else nothing."""
     if type(raw) is list:
         return raw
-    if isinstance(raw, Mapping):
+    if is_mapping(raw):
         return list(raw.values())
     if isinstance(raw, list | tuple):
         return list(raw)
@@ -86,11 +91,20 @@ def items_of(raw: object) -> list[object]:
 
 # --- parsers: raw value -> reading -------------------------------------------------------------
 
+#: The largest sample count written: 2**53 - 1, the largest integer every JSON consumer reads
+#: exactly (JavaScript's ``Number.MAX_SAFE_INTEGER``); the schema's ``maximum`` for every count.
+MAX_COUNT = 9_007_199_254_740_991
+
 
 def number(raw: object) -> Reading:
     """A finite float from an int, a float or a numeric string (never from a bool)."""
-    if type(raw) is float:  # the common case, checked first
+    if type(raw) is float:  # the common cases, checked first
         return raw if math.isfinite(raw) else INVALID
+    if type(raw) is int:
+        try:
+            return float(raw)  # finite, or OverflowError
+        except OverflowError:
+            return INVALID
     if raw is None:
         return MISSING
     if isinstance(raw, bool):
@@ -124,12 +138,18 @@ def in_range(reading: Reading, low: float | None = None, high: float | None = No
 
 def non_negative(raw: object) -> Reading:
     """A number >= 0."""
+    if type(raw) is float and 0.0 <= raw < math.inf:  # the common cases: nothing to convert
+        return raw
+    if type(raw) is int and 0 <= raw <= MAX_COUNT:
+        return float(raw)
     value = number(raw)
     return OUT_OF_RANGE if type(value) is float and value < 0.0 else value
 
 
 def fraction(raw: object) -> Reading:
     """A number in [0, 1] (range-checked, never rescaled)."""
+    if type(raw) is float and 0.0 <= raw <= 1.0:  # the common case: nothing to convert
+        return raw
     value = number(raw)
     return OUT_OF_RANGE if type(value) is float and not 0.0 <= value <= 1.0 else value
 
@@ -154,11 +174,6 @@ def label_in(vocabulary: Iterable[str]) -> Parser:
         return text if text in allowed else INVALID
 
     return label
-
-
-#: The largest sample count written: 2**53 - 1, the largest integer every JSON consumer reads
-#: exactly (JavaScript's ``Number.MAX_SAFE_INTEGER``); the schema's ``maximum`` for every count.
-MAX_COUNT = 9_007_199_254_740_991
 
 
 def sample_count(raw: object) -> Reading:
@@ -321,17 +336,13 @@ def clamp(value: float, low: float | None, high: float | None) -> float:
     return value
 
 
-def mean_of(
-    readings: list[Reading], low: float | None = None, high: float | None = None
-) -> Reading:
-    """Unweighted mean of the readings that hold values; nulls are skipped, not counted as 0."""
-    values = values_of(readings)
-    if not values:
-        return readings_reason(readings)
+def mean(values: list[float], low: float | None = None, high: float | None = None) -> Reading:
+    """Unweighted mean of ``values`` (at least one), pinned into ``[low, high]``; ``invalid``
+    when it is not finite."""
     count = len(values)
     # Dividing first keeps the sum of huge finite values finite.
-    mean = math.fsum([v / count for v in values])
-    return clamp(mean, low, high) if math.isfinite(mean) else INVALID
+    result = math.fsum([v / count for v in values])
+    return clamp(result, low, high) if math.isfinite(result) else INVALID
 
 
 def sum_counts(counts: Iterable[Reading]) -> Reading:

@@ -18,13 +18,13 @@ import math
 from datetime import UTC, datetime
 from typing import Literal
 
+from kpi_contract import schema
 from kpi_contract._nav import nav_kpis
 from kpi_contract._performance import performance_kpis
 from kpi_contract._risk import risk_kpis
 from kpi_contract._router import router_kpis
 from kpi_contract._values import MISSING, Reading, Reason
 from kpi_contract.models import KpisV7
-from kpi_contract.schema import SCHEMA_VERSION
 
 RunMode = Literal["live", "testnet", "dry_run", "replay"]
 """What produced a payload (``run_mode``, schema 7.1.0): the caller says it, the builder never
@@ -81,7 +81,7 @@ def build_kpis_v7(
         "drawdown_frac": value["risk.dd_state.drawdown_frac"],
     }
     document = {
-        "schema_version": SCHEMA_VERSION,
+        "schema_version": schema.SCHEMA_VERSION,
         "ts": built_at,
         "run_mode": value["run_mode"],
         "nav": {
@@ -120,6 +120,8 @@ def _run_mode(run_mode: object) -> Reading:
     (exact spelling, no case folding: the executor passes a constant)."""
     if run_mode is None:
         return MISSING
+    if type(run_mode) is str and run_mode in RUN_MODES:  # the common case
+        return run_mode
     allowed = ", ".join(repr(m) for m in RUN_MODES)
     if not isinstance(run_mode, str):
         raise TypeError(f"run_mode must be one of {allowed} or None, got "

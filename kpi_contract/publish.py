@@ -4,6 +4,12 @@ The schema check runs on the serialised bytes, parsed back, not on the model or 
 validated is exactly what a reader will see. An invalid payload writes nothing, so the last good
 file stays byte-identical, and the caller gets a failed ``WriteResult`` carrying the violations and
 an error line ``FILE::$.json.path: message``. Bad payload content never raises.
+
+A model takes the fast route first (``kpi_contract.fast_route``: the same bytes, the same verdict,
+in one parse); anything that route cannot vouch for takes the general one below, which decides.
+The validation machinery (the compiled schema, the strict JSON reader, the package rules) is
+loaded on the first publish, not on import: importing ``publish_kpis`` stays cheap for the
+executor's start-up (issue 10).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from kpi_contract import fast_route
 from kpi_contract.errors import Violation
 from kpi_contract.models import KpisV7
 from kpi_contract.serialize import dump_document, model_document
@@ -34,6 +41,9 @@ def publish_kpis(
     """
     target = Path(path)
     if isinstance(kpis, KpisV7):
+        data = fast_route.model_bytes_if_valid(kpis)
+        if data is not None:
+            return write_atomic(target, data, dir_fd=dir_fd)
         doc: object = model_document(kpis)
     elif isinstance(kpis, Mapping):
         doc = dict(kpis)

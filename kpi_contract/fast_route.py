@@ -1,0 +1,133 @@
+"""The writer's fast route for a kpis_v7 model: its bytes and their verdict in one parse (issue 10).
+
+``publish_kpis`` writes a model as ``dump_document(model_document(model))`` once ``validate_bytes``
+(the one definition of a valid document, SPEC section 5a) has passed those bytes. For the models
+the builder makes, that costs about 45 µs; ``model_bytes_if_valid`` reaches the same outcome in a
+few microseconds, and says None whenever it cannot vouch for it, so that the caller takes the
+general route, which decides (and words any violation) exactly as before:
+
+1. the model's own serialiser writes it (pydantic-core: compact, schema order, UTF-8, the same
+   spelling as ``dump_document`` for every value a valid document holds, see step 4);
+2. one strict parse of those bytes (``pydantic_core.from_json`` with NaN and infinity refused: the
+   model's serialiser spells a NaN a bypassed model holds as the token ``NaN``, see ``_base``);
+3. the compiled schema validator on the parsed document (the same one ``validate_bytes`` uses);
+4. the package rules and the model's own types on the parsed document, in their plain form:
+   ``nulls`` lists exactly the null leaves, and every number leaf is a float (the model refuses an
+   integer there) spelled alike by both serialisers (finite, not ``-0.0``, not below 1e-4 in
+   magnitude: pydantic writes 1.5e-05 as ``0.000015``, Python as ``1.5e-05``).
+
+What the general definition checks beyond these cannot differ for bytes made this way: they are
+UTF-8 without a byte order mark, hold no duplicate key (model fields and dict keys are unique) and
+nest three levels deep; ``ts`` is written from a datetime in UTC (checked first), so it has no
+leap second and the model reads it back. ``tests/test_fast_route.py`` checks on generated models,
+valid and broken, that every accepted model gets exactly the general route's bytes and that
+``validate_bytes`` finds them valid.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from pydantic_core import from_json
+
+from kpi_contract.validation import compiled_validator
+
+if TYPE_CHECKING:
+    from kpi_contract.models import KpisV7
+
+# ``document_rules`` (the schema's leaves) is imported by the cached functions below, on the first
+# publish: ``publish_kpis`` imports this module, and its importers should not pay for the rules.
+
+_UTC_OFFSET = timedelta(0)
+_ABSENT: Any = object()
+_SMALLEST_PLAIN = 1e-4  # below it (0.0 aside) pydantic and Python spell floats differently
+
+
+def model_bytes_if_valid(model: KpisV7) -> bytes | None:
+    """``dump_document(model_document(model))`` when those bytes are valid and this route can
+    tell (steps 1-4 above), else None: take the general route."""
+    ts = model.ts
+    if not isinstance(ts, datetime) or ts.utcoffset() != _UTC_OFFSET:
+        return None  # model_document converts another offset to UTC
+    data: bytes = model.__pydantic_serializer__.to_json(model)
+    try:
+        doc = from_json(data, allow_inf_nan=False)
+    except ValueError:
+        return None
+    if not compiled_validator().is_valid(doc) or not _plain_leaves(doc, data):
+        return None
+    return data + b"\n"
+
+
+@functools.cache
+def _leaf_paths() -> dict[str, tuple[str, ...]]:
+    """Dotted path -> path of every nullable leaf: the KPIs and the top-level leaves such as
+    ``run_mode`` (held to the ``nulls`` rule here although the general rule does not look at it,
+    which can only send more documents to the general route). Derived from the schema."""
+    from kpi_contract.document_rules import kpi_paths, nullable_top_level  # noqa: PLC0415
+
+    leaves = [(name,) for name in nullable_top_level()] + list(kpi_paths())
+    return {".".join(path): path for path in leaves}
+
+
+@functools.cache
+def _number_groups() -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
+    """``(path of an object, keys of its number leaves)`` for every object holding some."""
+    from kpi_contract.document_rules import kpi_paths, number_kpi_paths  # noqa: PLC0415
+
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for path in kpi_paths():
+        if path in number_kpi_paths():
+            groups.setdefault(path[:-1], []).append(path[-1])
+    return tuple((parent, tuple(keys)) for parent, keys in groups.items())
+
+
+def _plain_leaves(doc: object, data: bytes) -> bool:
+    """Step 4 on a schema-valid document and its bytes."""
+    return type(doc) is dict and _nulls_exact(doc, data) and _plain_numbers(doc)
+
+
+def _nulls_exact(doc: dict[str, Any], data: bytes) -> bool:
+    """``nulls`` lists exactly the null leaves: each listed path is a leaf holding null, and there
+    are as many nulls in the bytes as listed paths. In a schema-valid document from the model's
+    serialiser a ``null`` token is always a leaf's value (no string can hold one, objects other
+    than the leaves are never null, and a null object's children are not written), so the count
+    is exact."""
+    nulls = doc["nulls"]
+    if data.count(b'":null') != len(nulls):
+        return False
+    paths = _leaf_paths()
+    for dotted in nulls:
+        node: Any = doc
+        for part in paths[dotted]:  # the schema admits only leaf paths as keys
+            node = node.get(part) if type(node) is dict else _ABSENT
+        if node is not None:
+            return False
+    return True
+
+
+def _plain_numbers(doc: dict[str, Any]) -> bool:
+    """Every number leaf is null or a plain float: a float (the model refuses an integer there)
+    that both serialisers spell alike, i.e. at least 1e-4 in magnitude and finite, or ``0.0``
+    (``-0.0`` is written ``0.0`` by the general route; 1.5e-05 is ``0.000015`` in pydantic's
+    spelling and ``1.5e-05`` in Python's)."""
+    for parent, keys in _number_groups():
+        node: Any = doc
+        for part in parent:
+            node = node[part]  # schema-valid: every object is there, or null
+            if node is None:
+                break  # a null object: no leaves below it
+        else:
+            for key in keys:
+                value = node[key]
+                if value is None:
+                    continue
+                if type(value) is not float:
+                    return False
+                if not _SMALLEST_PLAIN <= abs(value) < math.inf and (
+                        value != 0.0 or math.copysign(1.0, value) < 0.0):
+                    return False
+    return True
