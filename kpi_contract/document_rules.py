@@ -66,8 +66,7 @@ def _packaged_kpi_paths() -> tuple[KpiPath, ...]:
 @functools.cache
 def number_kpi_paths() -> frozenset[KpiPath]:
     """The KPI paths of the packaged schema whose values are numbers (``"type": "number"``, not
-    ``integer``): the generated model types them as strict floats, so an integer there is
-    refused by the model although the schema accepts it."""
+    ``integer``): the leaves the writer's fast route checks are floats (``fast_route``)."""
     schema = load_schema()
     found: set[KpiPath] = set()
     for path in _packaged_kpi_paths():

@@ -6,29 +6,32 @@ the builder makes, that costs about 45 µs; ``model_bytes_if_valid`` reaches the
 few microseconds, and says None whenever it cannot vouch for it, so that the caller takes the
 general route, which decides (and words any violation) exactly as before:
 
-1. the model's own serialiser writes it (pydantic-core: compact, schema order, UTF-8, the same
-   spelling as ``dump_document`` for every value a valid document holds, see step 4);
-2. one strict parse of those bytes (``pydantic_core.from_json`` with NaN and infinity refused: the
-   model's serialiser spells a NaN a bypassed model holds as the token ``NaN``, see ``_base``);
-3. the compiled schema validator on the parsed document (the same one ``validate_bytes`` uses);
-4. the package rules and the model's own types on the parsed document, in their plain form:
-   ``nulls`` lists exactly the null leaves, and every number leaf is a float (the model refuses an
-   integer there) spelled alike by both serialisers (finite, not ``-0.0``, not below 1e-4 in
-   magnitude: pydantic writes 1.5e-05 as ``0.000015``, Python as ``1.5e-05``).
+1. the model's number leaves are plain floats: exactly ``float`` (pydantic's JSON serialiser and
+   its Python dump part ways on a ``Decimal`` or a ``Fraction`` a bypassed model holds there, and
+   a group held as a plain dict is serialised by inference), spelled alike by both serialisers
+   (finite, not ``-0.0``, not below 1e-4 in magnitude: pydantic writes 1.5e-05 as ``0.000015``,
+   Python as ``1.5e-05``);
+2. the model's own serialiser writes it (pydantic-core: compact, schema order, UTF-8, the same
+   spelling as ``dump_document`` for every value a valid document holds once step 1 holds);
+3. one strict parse of those bytes (``pydantic_core.from_json`` with NaN and infinity refused);
+4. the compiled schema validator on the parsed document (the same one ``validate_bytes`` uses);
+5. the package's ``nulls`` rule, in plain form: ``nulls`` lists exactly the null leaves.
 
 What the general definition checks beyond these cannot differ for bytes made this way: they are
-UTF-8 without a byte order mark, hold no duplicate key (model fields and dict keys are unique) and
-nest three levels deep; ``ts`` is written from a datetime in UTC (checked first), so it has no
-leap second and the model reads it back. ``tests/test_fast_route.py`` checks on generated models,
-valid and broken, that every accepted model gets exactly the general route's bytes and that
-``validate_bytes`` finds them valid.
+UTF-8 without a byte order mark, hold no duplicate key (model fields and dict keys are unique),
+nest three levels deep and hold finite doubles (step 1 and the schema's bounds on the counts);
+``ts`` is written from a datetime (checked first; the schema's ``Z$`` pattern leaves only UTC),
+so it has no leap second and its year is one the model reads back.
+``tests/test_fast_route.py`` checks on generated models, valid and broken (``model_construct``
+with values of many types), that every accepted model gets exactly the general route's bytes and
+that ``validate_bytes`` finds them valid.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic_core import from_json
@@ -41,25 +44,22 @@ if TYPE_CHECKING:
 # ``document_rules`` (the schema's leaves) is imported by the cached functions below, on the first
 # publish: ``publish_kpis`` imports this module, and its importers should not pay for the rules.
 
-_UTC_OFFSET = timedelta(0)
 _ABSENT: Any = object()
 _SMALLEST_PLAIN = 1e-4  # below it (0.0 aside) pydantic and Python spell floats differently
 
 
 def model_bytes_if_valid(model: KpisV7) -> bytes | None:
     """``dump_document(model_document(model))`` when those bytes are valid and this route can
-    tell (steps 1-4 above), else None: take the general route."""
-    ts = model.ts
-    if not isinstance(ts, datetime) or ts.utcoffset() != _UTC_OFFSET:
-        return None  # model_document converts another offset to UTC
+    tell (steps 1-5 above), else None: take the general route."""
+    if not isinstance(model.ts, datetime) or not _plain_numbers(model):
+        return None  # a bypassed model's string ts might not be read back by the model
     data: bytes = model.__pydantic_serializer__.to_json(model)
     try:
         doc = from_json(data, allow_inf_nan=False)
-    except ValueError:
+        valid = compiled_validator().is_valid(doc) and _nulls_exact(doc, data)
+    except ValueError:  # not strict JSON, or a value jsonschema-rs cannot take
         return None
-    if not compiled_validator().is_valid(doc) or not _plain_leaves(doc, data):
-        return None
-    return data + b"\n"
+    return data + b"\n" if valid else None
 
 
 @functools.cache
@@ -85,17 +85,14 @@ def _number_groups() -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
     return tuple((parent, tuple(keys)) for parent, keys in groups.items())
 
 
-def _plain_leaves(doc: object, data: bytes) -> bool:
-    """Step 4 on a schema-valid document and its bytes."""
-    return type(doc) is dict and _nulls_exact(doc, data) and _plain_numbers(doc)
-
-
-def _nulls_exact(doc: dict[str, Any], data: bytes) -> bool:
-    """``nulls`` lists exactly the null leaves: each listed path is a leaf holding null, and there
-    are as many nulls in the bytes as listed paths. In a schema-valid document from the model's
-    serialiser a ``null`` token is always a leaf's value (no string can hold one, objects other
-    than the leaves are never null, and a null object's children are not written), so the count
-    is exact."""
+def _nulls_exact(doc: object, data: bytes) -> bool:
+    """Step 5: ``nulls`` lists exactly the null leaves: each listed path is a leaf holding
+    null, and there are as many nulls in the bytes as listed paths. In a schema-valid document
+    from the model's serialiser a ``null`` token is always a leaf's value (no string can hold
+    one, objects other than the leaves are never null, and a null object's children are not
+    written), so the count is exact."""
+    if type(doc) is not dict:
+        return False
     nulls = doc["nulls"]
     if data.count(b'":null') != len(nulls):
         return False
@@ -109,20 +106,17 @@ def _nulls_exact(doc: dict[str, Any], data: bytes) -> bool:
     return True
 
 
-def _plain_numbers(doc: dict[str, Any]) -> bool:
-    """Every number leaf is null or a plain float: a float (the model refuses an integer there)
-    that both serialisers spell alike, i.e. at least 1e-4 in magnitude and finite, or ``0.0``
-    (``-0.0`` is written ``0.0`` by the general route; 1.5e-05 is ``0.000015`` in pydantic's
-    spelling and ``1.5e-05`` in Python's)."""
+def _plain_numbers(model: object) -> bool:
+    """Step 1: every number leaf of the model is None or a plain float."""
     for parent, keys in _number_groups():
-        node: Any = doc
+        node: Any = model
         for part in parent:
-            node = node[part]  # schema-valid: every object is there, or null
+            node = getattr(node, part, _ABSENT)  # a group held as a dict has no attributes
             if node is None:
                 break  # a null object: no leaves below it
         else:
             for key in keys:
-                value = node[key]
+                value = getattr(node, key, _ABSENT)
                 if value is None:
                     continue
                 if type(value) is not float:
