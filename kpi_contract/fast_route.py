@@ -32,6 +32,7 @@ from __future__ import annotations
 import functools
 import math
 from datetime import datetime
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from pydantic_core import from_json
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
 
 _ABSENT: Any = object()
 _SMALLEST_PLAIN = 1e-4  # below it (0.0 aside) pydantic and Python spell floats differently
+_INF = math.inf
 
 
 def model_bytes_if_valid(model: KpisV7) -> bytes | None:
@@ -74,15 +76,21 @@ def _leaf_paths() -> dict[str, tuple[str, ...]]:
 
 
 @functools.cache
-def _number_groups() -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
-    """``(path of an object, keys of its number leaves)`` for every object holding some."""
+def _number_readers() -> tuple[tuple[attrgetter[Any] | None, attrgetter[Any]], ...]:
+    """``(reader of a nullable object or None, reader of the number leaves below it)``: each
+    reader takes the model and returns a tuple. Derived from the schema."""
     from kpi_contract.document_rules import kpi_paths, number_kpi_paths  # noqa: PLC0415
 
+    nullable = set(kpi_paths())  # a KPI that holds leaves (dd_state) may itself be null
     groups: dict[tuple[str, ...], list[str]] = {}
     for path in kpi_paths():
         if path in number_kpi_paths():
-            groups.setdefault(path[:-1], []).append(path[-1])
-    return tuple((parent, tuple(keys)) for parent, keys in groups.items())
+            below = max((i for i in range(1, len(path)) if path[:i] in nullable), default=0)
+            groups.setdefault(path[:below], []).append(".".join(path[below:]))
+    return tuple(
+        (attrgetter(".".join(parent)) if parent else None, attrgetter(*leaves, *leaves[:1]))
+        for parent, leaves in groups.items()  # the repeated first leaf: always a tuple
+    )
 
 
 def _nulls_exact(doc: object, data: bytes) -> bool:
@@ -108,20 +116,19 @@ def _nulls_exact(doc: object, data: bytes) -> bool:
 
 def _plain_numbers(model: object) -> bool:
     """Step 1: every number leaf of the model is None or a plain float."""
-    for parent, keys in _number_groups():
-        node: Any = model
-        for part in parent:
-            node = getattr(node, part, _ABSENT)  # a group held as a dict has no attributes
+    try:
+        for read_parent, read_leaves in _number_readers():
+            node = model if read_parent is None else read_parent(model)
             if node is None:
-                break  # a null object: no leaves below it
-        else:
-            for key in keys:
-                value = getattr(node, key, _ABSENT)
+                continue  # a null object: no leaves below it
+            for value in read_leaves(node):
                 if value is None:
                     continue
                 if type(value) is not float:
                     return False
-                if not _SMALLEST_PLAIN <= abs(value) < math.inf and (
-                        value != 0.0 or math.copysign(1.0, value) < 0.0):
+                if not (_SMALLEST_PLAIN <= value < _INF or -_INF < value <= -_SMALLEST_PLAIN
+                        or (value == 0.0 and math.copysign(1.0, value) > 0.0)):
                     return False
+    except AttributeError:  # a group held as a plain dict (a bypassed model)
+        return False
     return True
