@@ -40,26 +40,33 @@ def publish_kpis(
     replaced by a plain file while its target goes stale.
     """
     target = Path(path)
+    data, violations = encode_kpis(kpis)
+    if data is None:
+        return _rejected(target, violations)
+    return write_atomic(target, data, dir_fd=dir_fd)
+
+
+def encode_kpis(kpis: object) -> tuple[bytes | None, list[Violation]]:
+    """The exact bytes ``publish_kpis`` writes for ``kpis`` (and no violations), or None and
+    every violation. Never raises on the payload's content."""
     if isinstance(kpis, KpisV7):
-        data = fast_route.model_bytes_if_valid(kpis)
-        if data is not None:
-            return write_atomic(target, data, dir_fd=dir_fd)
+        fast = fast_route.model_bytes_if_valid(kpis)
+        if fast is not None:
+            return fast, []
         doc: object = model_document(kpis)
     elif isinstance(kpis, Mapping):
         doc = dict(kpis)
     else:
         got = f"expected a KpisV7 model or a mapping, got {type(kpis).__name__}"
-        return _rejected(target, [Violation("$", got)])
+        return None, [Violation("$", got)]
     try:
         data = dump_document(doc)
     except (ValueError, TypeError, RecursionError) as exc:
         # NaN, infinity, a non-JSON value, nesting too deep: let the validator say where it is.
         why = "nested too deeply" if isinstance(exc, RecursionError) else f"not JSON: {exc}"
-        return _rejected(target, validate_document(doc) or [Violation("$", why)])
+        return None, validate_document(doc) or [Violation("$", why)]
     violations = validate_bytes(data)
-    if violations:
-        return _rejected(target, violations)
-    return write_atomic(target, data, dir_fd=dir_fd)
+    return (None, violations) if violations else (data, [])
 
 
 def _rejected(target: Path, violations: list[Violation]) -> WriteResult:
