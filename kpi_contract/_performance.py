@@ -71,7 +71,7 @@ def _weighted_mature_mean(entries: list[object]) -> tuple[Reading, Reading]:
     failures: list[Reading] = []
     trades: list[Reading] = []  # each used symbol's count, as a sample count
     for raw in entries:
-        entry = mapping(raw)
+        entry = raw if type(raw) is dict else mapping(raw)  # the exact type first: cheap
         if entry.get("is_mature") is not True or entry.get("is_prior") is True:
             continue
         value = number(entry.get("expectancy"))

@@ -90,7 +90,7 @@ def router_kpis(router_state: object, risk_snapshot: object) -> dict[str, Readin
     scores: list[Reading] = []
     flags: list[Reading] = []
     for key, raw in zip(keys, entries, strict=True):
-        entry = mapping(raw)
+        entry = raw if type(raw) is dict else mapping(raw)  # the exact type first: cheap
         symbols.append(_symbol_of(entry, key))
         rates.append(first_of(entry, MAKER_RATE_KEYS, fraction))
         slippages.append(first_of(entry, SLIPPAGE_KEYS, number))
@@ -206,7 +206,7 @@ class FillCounts:
         stats = None if symbol is None else by_symbol.get(symbol)
         if stats is None:
             return MISSING
-        counts = mapping(stats)
+        counts = stats if type(stats) is dict else mapping(stats)
         if counts is EMPTY:  # ``mapping`` found no mapping there
             return INVALID
         maker = sample_count(counts.get("maker_count"))
@@ -333,7 +333,7 @@ def _reject_rate_from_counts(stats: list[object]) -> tuple[Reading, Reading]:
     failures: list[Reading] = []
     order_counts: list[Reading] = []
     for raw in stats:
-        entry = mapping(raw)
+        entry = raw if type(raw) is dict else mapping(raw)
         rejects = non_negative(entry.get("reject_count"))
         orders = non_negative(entry.get("order_count"))
         if type(rejects) is not float or type(orders) is not float:

@@ -329,10 +329,10 @@ def readings_reason(readings: Iterable[Reading]) -> Reason:
 
 def clamp(value: float, low: float | None, high: float | None) -> float:
     """Pin float rounding noise back into the range a mean of in-range values lies in."""
-    if low is not None:
-        value = max(value, low)
-    if high is not None:
-        value = min(value, high)
+    if low is not None and value < low:
+        return low
+    if high is not None and value > high:
+        return high
     return value
 
 
@@ -342,7 +342,9 @@ def mean(values: list[float], low: float | None = None, high: float | None = Non
     count = len(values)
     # Dividing first keeps the sum of huge finite values finite.
     result = math.fsum([v / count for v in values])
-    return clamp(result, low, high) if math.isfinite(result) else INVALID
+    if not math.isfinite(result):
+        return INVALID
+    return clamp(result, low, high) if low is not None or high is not None else result
 
 
 def sum_counts(counts: Iterable[Reading]) -> Reading:
