@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import enum
-import json
 import math
 import warnings
 from datetime import UTC, datetime, timedelta, timezone
@@ -108,7 +107,7 @@ def at(doc: dict[str, Any], path: tuple[str, ...]) -> tuple[dict[str, Any], str]
     return node, path[-1]
 
 
-class Label(str, enum.Enum):
+class Label(enum.StrEnum):
     """A str subclass: another careless value."""
 
     GOOD = "good"
@@ -235,7 +234,7 @@ def plain(value: float) -> float:
 def test_valid_documents_with_plain_numbers_take_the_fast_route(doc: dict[str, Any]) -> None:
     """The fast route answers for every valid model whose numbers both serialisers spell alike
     and whose run_mode is listed in nulls when null (the builder's output): it is really used."""
-    for path in NUMBER_LEAVES + (("risk", "dd_state", "drawdown_frac"),):
+    for path in (*NUMBER_LEAVES, ("risk", "dd_state", "drawdown_frac")):
         node, key = at(doc, path) if doc["risk"]["dd_state"] or len(path) < 3 else ({}, "")
         if isinstance(node.get(key), float):
             node[key] = plain(node[key])
@@ -246,7 +245,9 @@ def test_valid_documents_with_plain_numbers_take_the_fast_route(doc: dict[str, A
 
 
 @given(damaged_inputs())
-def test_builder_payloads_take_the_fast_route_with_the_general_bytes(inputs: tuple[Any, ...]) -> None:
+def test_builder_payloads_take_the_fast_route_with_the_general_bytes(
+    inputs: tuple[Any, ...]
+) -> None:
     """Every payload the builder makes from damaged snapshots: the general route's valid bytes,
     by the fast route unless a number is spelled differently by the two serialisers."""
     model = build_kpis_v7(*inputs)
