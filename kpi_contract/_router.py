@@ -34,6 +34,7 @@ from kpi_contract._values import (
     Reason,
     boolean,
     clamp,
+    dig,
     first_of,
     first_ok,
     fraction,
@@ -74,7 +75,6 @@ SLIPPAGE_KEYS = ("slippage_p50", "slip_q50", "avg_slippage_bps")
 def router_kpis(router_state: object, risk_snapshot: object) -> dict[str, Reading]:
     """The ``router.*`` KPIs and their sample counts by dotted path, in schema order."""
     router = mapping(router_state)
-    router_stats = mapping(mapping(risk_snapshot).get("router_stats"))
     summary = mapping(router.get("summary"))
     counted_quality = worst_counted_quality(summary.get("quality_counts"))
     summary_maker_first = maker_first_from_summary(summary)
@@ -108,15 +108,15 @@ def router_kpis(router_state: object, risk_snapshot: object) -> dict[str, Readin
     maker_share, maker_fills = entry_mean(rates, symbols, fills, 0.0, 1.0)
     if type(maker_share) is Reason:  # the router's top-level ratio, then the risk snapshot's copy
         maker_share = first_ok(maker_share, first_of(router, TOP_LEVEL_MAKER_KEYS, fraction),
-                               fraction(router_stats.get("maker_fill_ratio")))
+                               fraction(dig(risk_snapshot, "router_stats", "maker_fill_ratio")))
     slippage, slippage_fills = entry_mean(slippages, symbols, fills)
     if type(slippage) is Reason:  # the router's global average, then the risk snapshot's copy
         slippage = first_ok(slippage, number(mapping(router.get("global")).get("avg_slippage_bps")),
-                            number(router_stats.get("slip_q50")))
+                            number(dig(risk_snapshot, "router_stats", "slip_q50")))
     rejects, orders = reject_rate(router)
     return {
         "router.policy_quality": policy_quality(counted_quality, labels, scores, router,
-                                                router_stats),
+                                                risk_snapshot),
         "router.maker_first": first_ok(summary_maker_first, _majority(flags))
         if need_flags else summary_maker_first,
         "router.maker_fill_share": maker_share,
@@ -233,7 +233,7 @@ _UNREAD: Any = object()
 
 
 def policy_quality(counted: Reading, labels: list[Reading], scores: list[Reading],
-                   router: Mapping[Any, Any], router_stats: Mapping[Any, Any]) -> Reading:
+                   router: Mapping[Any, Any], risk_snapshot: object) -> Reading:
     """The worst quality in evidence; all-zero counts are no data, never "good".
 
     Sources in order (SPEC 5a): ``summary.quality_counts`` (``counted``), the entries' labels,
@@ -250,7 +250,7 @@ def policy_quality(counted: Reading, labels: list[Reading], scores: list[Reading
         quality_from_score(
             mapping(mapping(router.get("router_health")).get("global")).get("quality_score")),
         quality_from_score(mapping(router.get("global")).get("quality_score")),
-        quality_label(router_stats.get("quality")),
+        quality_label(dig(risk_snapshot, "router_stats", "quality")),
     )
 
 

@@ -142,14 +142,18 @@ def non_negative(raw: object) -> Reading:
         return raw
     if type(raw) is int and 0 <= raw <= MAX_COUNT:
         return float(raw)
+    if raw is None:
+        return MISSING
     value = number(raw)
     return OUT_OF_RANGE if type(value) is float and value < 0.0 else value
 
 
 def fraction(raw: object) -> Reading:
     """A number in [0, 1] (range-checked, never rescaled)."""
-    if type(raw) is float and 0.0 <= raw <= 1.0:  # the common case: nothing to convert
+    if type(raw) is float and 0.0 <= raw <= 1.0:  # the common cases: nothing to convert
         return raw
+    if raw is None:
+        return MISSING
     value = number(raw)
     return OUT_OF_RANGE if type(value) is float and not 0.0 <= value <= 1.0 else value
 
