@@ -105,14 +105,8 @@ def router_kpis(router_state: object, risk_snapshot: object) -> dict[str, Readin
                                       boolean(entry.get("maker_first"))))
 
     fills = FillCounts(router.get("symbol_stats"))
-    maker_share, maker_fills = entry_mean(rates, symbols, fills, 0.0, 1.0)
-    if type(maker_share) is Reason:  # the router's top-level ratio, then the risk snapshot's copy
-        maker_share = first_ok(maker_share, first_of(router, TOP_LEVEL_MAKER_KEYS, fraction),
-                               fraction(dig(risk_snapshot, "router_stats", "maker_fill_ratio")))
-    slippage, slippage_fills = entry_mean(slippages, symbols, fills)
-    if type(slippage) is Reason:  # the router's global average, then the risk snapshot's copy
-        slippage = first_ok(slippage, number(mapping(router.get("global")).get("avg_slippage_bps")),
-                            number(dig(risk_snapshot, "router_stats", "slip_q50")))
+    maker_share, maker_fills = maker_fill_share(rates, symbols, fills, router, risk_snapshot)
+    slippage, slippage_fills = avg_slippage_bps(slippages, symbols, fills, router, risk_snapshot)
     rejects, orders = reject_rate(router)
     return {
         "router.policy_quality": policy_quality(counted_quality, labels, scores, router,
@@ -126,6 +120,30 @@ def router_kpis(router_state: object, risk_snapshot: object) -> dict[str, Readin
         "router.reject_rate": rejects,
         "router.reject_rate_order_count": orders,
     }
+
+
+def maker_fill_share(rates: list[Reading], symbols: list[str | None], fills: FillCounts,
+                     router: Mapping[Any, Any], risk_snapshot: object) -> tuple[Reading, Reading]:
+    """Mean of the entries' maker fill fractions (``MAKER_RATE_KEYS``, read in the pass), else a
+    top-level ``maker_ratio`` / ``maker_fill_rate``, else ``risk.router_stats.maker_fill_ratio``;
+    with the fills behind the mean (a value from another source has a ``missing`` count)."""
+    share, count = entry_mean(rates, symbols, fills, 0.0, 1.0)
+    if type(share) is not Reason:
+        return share, count
+    return first_ok(share, first_of(router, TOP_LEVEL_MAKER_KEYS, fraction),
+                    fraction(dig(risk_snapshot, "router_stats", "maker_fill_ratio"))), MISSING
+
+
+def avg_slippage_bps(slippages: list[Reading], symbols: list[str | None], fills: FillCounts,
+                     router: Mapping[Any, Any], risk_snapshot: object) -> tuple[Reading, Reading]:
+    """Mean of the entries' slippages in bps (``SLIPPAGE_KEYS``, read in the pass), else
+    ``global.avg_slippage_bps``, else ``risk.router_stats.slip_q50``; with the fills behind the
+    mean (a value from another source has a ``missing`` count)."""
+    slippage, count = entry_mean(slippages, symbols, fills)
+    if type(slippage) is not Reason:
+        return slippage, count
+    return first_ok(slippage, number(dig(router, "global", "avg_slippage_bps")),
+                    number(dig(risk_snapshot, "router_stats", "slip_q50"))), MISSING
 
 
 def entry_source(router: Mapping[Any, Any]) -> tuple[list[object], list[object]]:
