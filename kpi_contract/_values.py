@@ -49,11 +49,6 @@ Parser: TypeAlias = Callable[[object], Reading]
 EMPTY: Mapping[Any, Any] = MappingProxyType({})
 
 
-def is_null(reading: Reading) -> bool:
-    """True when ``reading`` is a ``Reason`` rather than a value."""
-    return type(reading) is Reason
-
-
 def is_mapping(raw: object) -> TypeGuard[Mapping[Any, Any]]:
     """True for a dict or any other ``Mapping`` (a snapshot may be a ``MappingProxyType``)."""
     return type(raw) is dict or isinstance(raw, Mapping)  # exact type first: an ABC check is slow
