@@ -91,7 +91,8 @@ def router_kpis(router_state: object, risk_snapshot: object) -> dict[str, Readin
     flags: list[Reading] = []
     for key, raw in zip(keys, entries, strict=True):
         entry = raw if type(raw) is dict else mapping(raw)  # the exact type first: cheap
-        symbols.append(_symbol_of(entry, key))
+        own = entry.get("symbol")
+        symbols.append(own if type(own) is str and own else _symbol_of(entry, key))
         rates.append(first_of(entry, MAKER_RATE_KEYS, fraction))
         slippages.append(first_of(entry, SLIPPAGE_KEYS, number))
         if need_labels or need_flags:
