@@ -1,4 +1,4 @@
-"""NAV KPIs from any of the executor's NAV snapshots.
+"""NAV KPIs from any of the executor's NAV snapshots (SPEC 5: ``nav.*``; 5a: times, sentinels).
 
 Three live shapes feed this: ``nav_health_snapshot()`` (``nav_total``, ``age_s``, ``sources_ok``,
 ``cache_ts``), ``logs/state/nav.json`` (``nav`` / ``nav_usd``, ``updated_ts``) and
@@ -14,18 +14,20 @@ chain moves on to the next alias.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import Any
 
 from kpi_contract._values import (
     INVALID,
-    Outcome,
-    dig,
-    first_ok,
-    first_valid,
-    found,
-    parse_bool,
-    parse_epoch,
-    parse_non_negative,
-    parse_number,
+    MISSING,
+    Reading,
+    Reason,
+    boolean,
+    epoch,
+    first_of,
+    mapping,
+    non_negative,
+    number,
 )
 
 NAV_TOTAL_KEYS = ("nav_total", "nav", "nav_usd", "total_equity")
@@ -38,56 +40,47 @@ TIMESTAMP_KEYS = ("updated_at", "ts", "updated_ts", "cache_ts")
 CLOCK_SKEW_TOLERANCE_S = 5.0
 
 
-def parse_nav_reading(raw: object) -> Outcome:
+def nav_kpis(snapshot: object, now_ts: float) -> dict[str, Reading]:
+    """The ``nav.*`` KPIs by dotted path, in schema order."""
+    nav = mapping(snapshot)
+    return {
+        "nav.nav_total": first_of(nav, NAV_TOTAL_KEYS, nav_reading),
+        "nav.nav_age_s": nav_age_s(nav, now_ts),
+        "nav.sources_ok": boolean(nav.get("sources_ok")),  # only a real bool counts
+    }
+
+
+def nav_reading(raw: object) -> Reading:
     """A NAV in USD: a number above 0. Zero or below is the "no NAV" sentinel: ``invalid``."""
-    number = parse_number(raw)
-    if number.ok and number.value <= 0.0:
-        return INVALID
-    return number
+    value = number(raw)
+    return INVALID if type(value) is float and value <= 0.0 else value
 
 
-def nav_total(snapshot: object) -> Outcome:
-    """USD NAV: the first alias holding a reading above 0 (``nav_total: 0.0`` is no reading)."""
-    return first_valid(snapshot, NAV_TOTAL_KEYS, parse_nav_reading)
+def nav_age_s(nav: Mapping[Any, Any], now_ts: float) -> Reading:
+    """Seconds since the NAV reading: an explicit age (``AGE_KEYS``, taken as given when >= 0),
+    else ``now_ts`` minus the first plausible timestamp alias (``TIMESTAMP_KEYS``)."""
+    reason = first_of(nav, AGE_KEYS, non_negative)
+    if type(reason) is not Reason:
+        return reason
+    for key in TIMESTAMP_KEYS:  # the chain goes on: the first present source's reason wins
+        age = age_at(nav.get(key), now_ts)
+        if type(age) is not Reason:
+            return age
+        if reason is MISSING:
+            reason = age
+    return reason
 
 
-def nav_age_s(snapshot: object, now_ts: float) -> Outcome:
-    """Seconds since the NAV reading: an explicit age, else ``now_ts`` minus its timestamp."""
-    return first_ok((
-        first_valid(snapshot, AGE_KEYS, parse_non_negative),
-        _age_from_timestamp(snapshot, now_ts),
-    ))
-
-
-def _age_from_timestamp(snapshot: object, now_ts: float) -> Outcome:
-    """``now_ts`` minus the first plausible timestamp alias; an implausible one is skipped."""
-    return first_ok(age_at(dig(snapshot, key), now_ts) for key in TIMESTAMP_KEYS)
-
-
-def age_at(raw: object, now_ts: float) -> Outcome:
+def age_at(raw: object, now_ts: float) -> Reading:
     """Seconds from the time ``raw`` (any epoch unit or ISO 8601) to ``now_ts``.
 
-    Before 2000-01-01: ``invalid`` (``parse_epoch``). After ``now_ts`` by at most
+    Before 2000-01-01: ``invalid`` (``epoch``). After ``now_ts`` by at most
     ``CLOCK_SKEW_TOLERANCE_S``: age 0. Further in the future: ``invalid``, never a fresh 0.
     """
-    stamp = parse_epoch(raw)
-    if not stamp.ok:
+    stamp = epoch(raw)
+    if type(stamp) is Reason:
         return stamp
-    age = now_ts - stamp.value
+    age = now_ts - stamp
     if not math.isfinite(age) or age < -CLOCK_SKEW_TOLERANCE_S:
         return INVALID
-    return found(age if age > 0.0 else 0.0)
-
-
-def sources_ok(snapshot: object) -> Outcome:
-    """All NAV sources healthy: only a real bool counts."""
-    return first_valid(snapshot, ("sources_ok",), parse_bool)
-
-
-def nav_kpis(snapshot: object, now_ts: float) -> dict[str, Outcome]:
-    """The ``nav.*`` KPIs by dotted path."""
-    return {
-        "nav.nav_total": nav_total(snapshot),
-        "nav.nav_age_s": nav_age_s(snapshot, now_ts),
-        "nav.sources_ok": sources_ok(snapshot),
-    }
+    return age if age > 0.0 else 0.0

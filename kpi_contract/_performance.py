@@ -1,4 +1,5 @@
-"""Performance KPIs: expectancy from ``expectancy_v6.json``, sharpe state from the risk snapshot.
+"""Performance KPIs (SPEC 5: ``performance.*``): expectancy from ``expectancy_v6.json``, sharpe
+state from the risk snapshot.
 
 The real expectancy file has no top-level expectancy: it is a count-weighted mean over mature
 symbols. Immature symbols carry a placeholder ``0.0`` and priors are synthetic, so both are left
@@ -13,86 +14,97 @@ no count of its own, so its count is null (``missing``).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 
 from kpi_contract._values import (
     INVALID,
     MISSING,
-    Outcome,
-    Sampled,
-    dig,
+    Reading,
+    Reason,
+    first_of,
     first_ok,
-    first_valid,
-    found,
     items_of,
     label_in,
-    parse_non_negative,
-    parse_number,
-    parse_sample_count,
+    mapping,
+    non_negative,
+    number,
+    readings_reason,
+    sample_count,
     sum_counts,
-    valid_values,
 )
 
 SHARPE_STATES = ("strong", "neutral", "poor", "unknown")
 TOP_LEVEL_EXPECTANCY_KEYS = ("expectancy", "expectancy_usd", "expected_value")
-parse_sharpe_state = label_in(SHARPE_STATES)
-parse_count = parse_non_negative
+sharpe_label = label_in(SHARPE_STATES)
 
 
-def expectancy(expectancy_state: object) -> Sampled:
-    """USD per trade: a top-level value if one exists (no count), else the mature symbols'
-    weighted mean with the trades it weighted."""
-    top_level = first_valid(expectancy_state, TOP_LEVEL_EXPECTANCY_KEYS, parse_number)
-    if top_level.ok:
-        return Sampled(top_level, MISSING)
-    mean, trades = _weighted_mature_mean(items_of(dig(expectancy_state, "symbols")))
-    value = first_ok((top_level, mean))
-    return Sampled(value, trades if value.ok else MISSING)
+def performance_kpis(expectancy_state: object, risk_snapshot: object) -> dict[str, Reading]:
+    """The ``performance.*`` KPIs and the expectancy's trade count, in schema order."""
+    value, trades = expectancy(expectancy_state)
+    return {
+        "performance.expectancy": value,
+        "performance.expectancy_trade_count": trades,
+        "performance.sharpe_state": sharpe_state(risk_snapshot),
+    }
 
 
-def _weighted_mature_mean(entries: Iterable[object]) -> tuple[Outcome, Outcome]:
-    """The count-weighted mean over eligible symbols, and the sum of the counts it used."""
-    eligible = [
-        e for e in entries if dig(e, "is_mature") is True and dig(e, "is_prior") is not True
-    ]
-    outcomes = [_count_and_expectancy(e) for e in eligible]
-    pairs, reason = valid_values(outcomes)
+def expectancy(expectancy_state: object) -> tuple[Reading, Reading]:
+    """USD per trade: a top-level value if one exists (its count is ``missing``), else the
+    mature symbols' weighted mean with the trades it weighted."""
+    state = mapping(expectancy_state)
+    top_level = first_of(state, TOP_LEVEL_EXPECTANCY_KEYS, number)
+    if type(top_level) is not Reason:
+        return top_level, MISSING
+    mean, trades = _weighted_mature_mean(items_of(state.get("symbols")))
+    value = first_ok(top_level, mean)
+    return value, (trades if type(value) is not Reason else MISSING)
+
+
+def _weighted_mature_mean(entries: list[object]) -> tuple[Reading, Reading]:
+    """The count-weighted mean over the eligible symbols (``is_mature`` true, ``is_prior`` not
+    true: only the real bool ``True`` counts), and the sum of the counts it used.
+
+    A symbol's ``(count, expectancy)`` pair needs both: an expectancy without a usable weight
+    cannot be weighted and is ``invalid``; one without a usable expectancy gives its reason.
+    """
+    weights: list[float] = []
+    values: list[float] = []
+    failures: list[Reading] = []
+    trades: list[Reading] = []  # each used symbol's count, as a sample count
+    for raw in entries:
+        entry = raw if type(raw) is dict else mapping(raw)  # the exact type first: cheap
+        if entry.get("is_mature") is not True or entry.get("is_prior") is True:
+            continue
+        value = number(entry.get("expectancy"))
+        count = non_negative(entry.get("count")) if type(value) is float else value
+        if type(count) is not float:
+            failures.append(INVALID if type(value) is float else value)
+            continue
+        weights.append(count)
+        values.append(value)
+        trades.append(sample_count(entry.get("count")))
     try:
-        total = math.fsum(count for count, _ in pairs)
+        total = math.fsum(weights)
         if total <= 0:
-            return Outcome(reason=reason), MISSING
-        mean = math.fsum((count / total) * value for count, value in pairs)
+            return readings_reason(failures), MISSING
+        pairs = zip(weights, values, strict=True)
+        mean = math.fsum([(count / total) * value for count, value in pairs])
     except OverflowError:
         return INVALID, MISSING
     if not math.isfinite(mean):
         return INVALID, MISSING
-    used = (e for e, outcome in zip(eligible, outcomes, strict=True) if outcome.ok)
-    return found(mean), sum_counts(parse_sample_count(dig(e, "count")) for e in used)
+    return mean, sum_counts(trades)
 
 
-def _count_and_expectancy(entry: object) -> Outcome:
-    """``(count, expectancy)`` of one eligible symbol; an expectancy without a usable count
-    cannot be weighted and is ``invalid``."""
-    value = parse_number(dig(entry, "expectancy"))
-    if not value.ok:
-        return value
-    count = parse_count(dig(entry, "count"))
-    if not count.ok:
-        return INVALID
-    return found((count.value, value.value))
-
-
-def sharpe_state(risk: object) -> Outcome:
-    """Top-level ``sharpe_state``, else the per-symbol label when all valid labels agree."""
-    per_symbol = (
-        parse_sharpe_state(dig(entry, "risk", "sharpe_state"))
-        for entry in items_of(dig(risk, "symbols"))
-    )
-    return first_ok((parse_sharpe_state(dig(risk, "sharpe_state")), _unanimous(per_symbol)))
-
-
-def _unanimous(labels: Iterable[Outcome]) -> Outcome:
-    values, reason = valid_values(labels)
+def sharpe_state(risk_snapshot: object) -> Reading:
+    """Top-level ``sharpe_state``, else the per-symbol ``risk.sharpe_state`` when every symbol
+    with a valid label agrees (disagreement is ``invalid``)."""
+    risk = mapping(risk_snapshot)
+    top_level = sharpe_label(risk.get("sharpe_state"))
+    if type(top_level) is not Reason:
+        return top_level
+    labels = [sharpe_label(mapping(mapping(entry).get("risk")).get("sharpe_state"))
+              for entry in items_of(risk.get("symbols"))]
+    values = {label for label in labels if type(label) is not Reason}
     if not values:
-        return Outcome(reason=reason)
-    return found(values[0]) if len(set(values)) == 1 else INVALID
+        return first_ok(top_level, readings_reason(labels))
+    return first_ok(top_level, values.pop() if len(values) == 1 else INVALID)

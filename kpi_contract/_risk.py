@@ -1,4 +1,4 @@
-"""Risk KPIs from the ``RiskEngineV6`` snapshot (``risk_snapshot.json``).
+"""Risk KPIs from the ``RiskEngineV6`` snapshot (``risk_snapshot.json``; SPEC 5: ``risk.*``).
 
 ``dd_state`` arrives in four forms, and the drawdown unit depends on the form:
 (A) ``{"dd_state": label, "drawdown": {"dd_pct": percent}}``, (B) ``{"dd_state": "unknown"}``,
@@ -14,90 +14,86 @@ from the percent ``dd_pct`` by guessing the scale (a value <= 1 kept, a larger o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from typing import Any
 
 from kpi_contract._values import (
     INVALID,
     MISSING,
-    Outcome,
-    as_mapping,
-    dig,
+    Reading,
+    Reason,
     first_ok,
-    found,
     in_range,
+    is_mapping,
     label_in,
-    parse_non_negative,
-    parse_number,
+    mapping,
+    non_negative,
+    number,
 )
 
 DD_STATES = ("normal", "cautious", "defensive", "drawdown", "recovery", "unknown")
 ATR_REGIMES = ("quiet", "normal", "hot", "panic", "unknown")
 
-parse_dd_label = label_in(DD_STATES)
-parse_atr_regime = label_in(ATR_REGIMES)
+dd_label = label_in(DD_STATES)
+atr_regime_label = label_in(ATR_REGIMES)
 
 
-@dataclass(frozen=True, slots=True)
-class DdStateParts:
-    """A drawdown state that exists: its label and its fraction, each possibly null."""
+def risk_kpis(snapshot: object) -> dict[str, Reading]:
+    """The ``risk.*`` KPIs by dotted path, in schema order. ``risk.dd_state`` is listed itself
+    only when the whole object is null; otherwise its two leaves are."""
+    risk = mapping(snapshot)
+    dd = dd_state(risk)
+    kpis: dict[str, Reading]
+    if type(dd) is Reason:
+        kpis = {"risk.dd_state": dd}
+    else:
+        kpis = {"risk.dd_state.state": dd[0], "risk.dd_state.drawdown_frac": dd[1]}
+    # Volatility regime: top-level ``atr_regime``, else ``atr.atr_regime``.
+    kpis["risk.atr_regime"] = first_ok(
+        atr_regime_label(risk.get("atr_regime")),
+        atr_regime_label(mapping(risk.get("atr")).get("atr_regime")),
+    )
+    # Fees over abs(PnL): top-level ``fee_pnl_ratio``, else ``fee_pnl.fee_pnl_ratio``.
+    kpis["risk.fee_pnl_ratio"] = first_ok(
+        non_negative(risk.get("fee_pnl_ratio")),
+        non_negative(mapping(risk.get("fee_pnl")).get("fee_pnl_ratio")),
+    )
+    return kpis
 
-    state: Outcome
-    drawdown_frac: Outcome
 
-
-#: Both leaves of a drawdown state the risk engine marked unusable.
-UNUSABLE = DdStateParts(state=INVALID, drawdown_frac=INVALID)
-
-
-def dd_state(risk: object) -> Outcome | DdStateParts:
-    """The drawdown state object, or a null outcome when there is none (or it is unusable)."""
-    raw = dig(risk, "dd_state")
+def dd_state(risk: Mapping[Any, Any]) -> Reading:
+    """``(state, drawdown_frac)`` readings of the drawdown state object, or the reason there is
+    no object (``missing`` when absent, ``invalid`` for a value of another type)."""
+    raw = risk.get("dd_state")
     if raw is None:
         return MISSING
-    if isinstance(raw, str):
-        return DdStateParts(state=parse_dd_label(raw), drawdown_frac=MISSING)
-    form = as_mapping(raw)
-    if form is None:
+    if isinstance(raw, str):  # form D: a label and no number
+        return dd_label(raw), MISSING
+    if not is_mapping(raw):
         return INVALID
-    if not _usable(form):
-        return UNUSABLE
-    if form.get("dd_state") is not None:
-        return DdStateParts(parse_dd_label(form["dd_state"]), _drawdown_frac(form, percent=True))
-    if form.get("state") is not None:
-        return DdStateParts(parse_dd_label(form["state"]), _drawdown_frac(form, percent=False))
-    return DdStateParts(MISSING, _drawdown_frac(form, percent=True))
+    if not _usable(raw):
+        return INVALID, INVALID
+    if raw.get("dd_state") is not None:  # form A (and B): a percent
+        return dd_label(raw["dd_state"]), _drawdown_frac(raw, percent=True)
+    if raw.get("state") is not None:  # form C: a fraction
+        return dd_label(raw["state"]), _drawdown_frac(raw, percent=False)
+    return MISSING, _drawdown_frac(raw, percent=True)  # any other dict is read as form A
 
 
-def _usable(form: object) -> bool:
+def _usable(form: Mapping[Any, Any]) -> bool:
     """False when the drawdown block (``drawdown.usable``, or ``usable`` beside the label in
     either form) says so. Only a real ``True`` or an absent / null flag vouches for the values:
     a flag present in any other shape (``"false"``, ``0``, ``"no"``) cannot be trusted to mean
     usable, so it counts as not usable."""
-    for flag in (dig(form, "drawdown", "usable"), dig(form, "usable")):
+    for flag in (mapping(form.get("drawdown")).get("usable"), form.get("usable")):
         if flag is not None and flag is not True:
             return False
     return True
 
 
-def _drawdown_frac(form: object, *, percent: bool) -> Outcome:
+def _drawdown_frac(form: Mapping[Any, Any], *, percent: bool) -> Reading:
     """``drawdown.dd_pct`` as a fraction: a percent in form A, already a fraction in form C."""
-    number = parse_number(dig(form, "drawdown", "dd_pct"))
-    if number.ok and percent:
-        number = found(number.value / 100.0)
-    return in_range(number, 0.0, 1.0)
-
-
-def atr_regime(risk: object) -> Outcome:
-    """Volatility regime: top-level ``atr_regime``, else ``atr.atr_regime``."""
-    return first_ok((
-        parse_atr_regime(dig(risk, "atr_regime")),
-        parse_atr_regime(dig(risk, "atr", "atr_regime")),
-    ))
-
-
-def fee_pnl_ratio(risk: object) -> Outcome:
-    """Fees over abs(PnL): top-level ``fee_pnl_ratio``, else ``fee_pnl.fee_pnl_ratio``."""
-    return first_ok((
-        parse_non_negative(dig(risk, "fee_pnl_ratio")),
-        parse_non_negative(dig(risk, "fee_pnl", "fee_pnl_ratio")),
-    ))
+    value = number(mapping(form.get("drawdown")).get("dd_pct"))
+    if percent and type(value) is float:
+        value = value / 100.0
+    return in_range(value, 0.0, 1.0)

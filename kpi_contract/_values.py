@@ -1,14 +1,21 @@
-"""Reading raw snapshot values into KPI outcomes: a value, or a null with its reason.
+"""Reading raw snapshot values: the shared reading rules of SPEC.md sections 5 and 5a.
 
-Every rule of SPEC.md section 5 is built from these few pieces, so "what counts as a number",
-"what counts as present" and "which reason wins" are decided in exactly one place:
+Every KPI rule is built from these few pieces, so "what counts as a number", "what counts as
+present" and "which reason wins" are decided in exactly one place:
 
-- a key is present when it exists and is not None;
+- a key is present when it exists and is not None; a container that is not a mapping holds no
+  keys (``mapping``), so ``{"atr": "hot"}`` has no ``atr.atr_regime``: ``missing``;
 - a number is an int or float that is not a bool, or a string ``float()`` parses after trimming;
-  NaN, +-inf, unparseable strings and ints beyond float range are ``invalid``;
-- a label is a string, trimmed and lowercased, inside its vocabulary, else ``invalid``;
+  NaN, +-inf, unparseable strings and ints beyond float range are ``invalid`` (``number``);
+- a label is a string, trimmed and lowercased, inside its vocabulary, else ``invalid``
+  (``label_in``);
 - when a chain of sources yields nothing, the reason is the first present source's failure
-  (``invalid`` / ``out_of_range``), or ``missing`` when no source was present at all.
+  (``invalid`` / ``out_of_range``), or ``missing`` when no source was present at all
+  (``first_of``, ``first_ok``, ``readings_reason``).
+
+A *reading* is what every reader here returns: the value itself, or the ``Reason`` it is null
+(``Reading``). A value is never a ``Reason``, so ``type(r) is Reason`` tells them apart without
+building a record per source read (issue 10: the builder reads a few hundred keys per payload).
 """
 
 from __future__ import annotations
@@ -17,7 +24,8 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, NamedTuple
+from types import MappingProxyType
+from typing import Any, TypeAlias, TypeGuard
 
 
 class Reason(StrEnum):
@@ -28,50 +36,29 @@ class Reason(StrEnum):
     OUT_OF_RANGE = "out_of_range"
 
 
-class Outcome(NamedTuple):
-    """A KPI value, or ``None`` with the reason it is null.
+MISSING = Reason.MISSING
+INVALID = Reason.INVALID
+OUT_OF_RANGE = Reason.OUT_OF_RANGE
 
-    A named tuple rather than a dataclass: the builder makes about sixty of these per payload
-    and tuple construction is the cheapest immutable record Python has.
-    """
+Reading: TypeAlias = Any
+"""A KPI value (float, int, bool, str, tuple), or the ``Reason`` it is null."""
 
-    value: Any = None
-    reason: Reason | None = None
+Parser: TypeAlias = Callable[[object], Reading]
+"""Raw snapshot value -> reading (None, the absent key, is always ``missing``)."""
 
-    @property
-    def ok(self) -> bool:
-        """True when this outcome carries a value."""
-        return self.reason is None
+EMPTY: Mapping[Any, Any] = MappingProxyType({})
 
 
-class Sampled(NamedTuple):
-    """A ratio or mean and the count of observations behind it (issue 9, schema 7.1.0).
-
-    ``sample_count`` holds an int only when ``value`` does and its source says how many observations
-    produced it; otherwise it is null with its reason (``missing`` when there is no value or the
-    source carries no count). A count is read from the source, never derived from the ratio.
-    """
-
-    value: Outcome
-    sample_count: Outcome
+def is_mapping(raw: object) -> TypeGuard[Mapping[Any, Any]]:
+    """True for a dict or any other ``Mapping`` (a snapshot may be a ``MappingProxyType``)."""
+    return type(raw) is dict or isinstance(raw, Mapping)  # exact type first: an ABC check is slow
 
 
-MISSING = Outcome(reason=Reason.MISSING)
-INVALID = Outcome(reason=Reason.INVALID)
-OUT_OF_RANGE = Outcome(reason=Reason.OUT_OF_RANGE)
-
-#: An outcome holding a value: ``found(4093.43)``.
-found = Outcome
-
-
-def _is_mapping(raw: object) -> bool:
-    # The exact-type check first: an ABC isinstance costs more than the rest of a lookup.
-    return type(raw) is dict or isinstance(raw, Mapping)
-
-
-def as_mapping(raw: object) -> Mapping[Any, Any] | None:
-    """The object itself when it is a mapping; anything else counts as no data."""
-    return raw if _is_mapping(raw) else None  # type: ignore[return-value]
+def mapping(raw: object) -> Mapping[Any, Any]:
+    """``raw`` when it is a mapping, else an empty one: anything else holds no keys."""
+    if type(raw) is dict:  # the exact-type check first: an ABC isinstance costs far more
+        return raw
+    return raw if isinstance(raw, Mapping) else EMPTY
 
 
 def dig(raw: object, *keys: str) -> object:
@@ -80,11 +67,9 @@ def dig(raw: object, *keys: str) -> object:
     A source key is present only where its whole path exists: ``{"atr": "hot"}`` has no
     ``atr.atr_regime``, so a KPI read from there is ``missing``, not ``invalid``.
     """
-    node: Any = raw
+    node: object = raw
     for key in keys:
-        if type(node) is not dict and not isinstance(node, Mapping):  # exact type first: cheap
-            return None
-        node = node.get(key)
+        node = mapping(node).get(key)
     return node
 
 
@@ -92,82 +77,123 @@ def items_of(raw: object) -> list[object]:
     """The entries of a collection: a list's items or a mapping's values; else nothing."""
     if type(raw) is list:
         return raw
-    if _is_mapping(raw):
-        return list(raw.values())  # type: ignore[attr-defined]
+    if is_mapping(raw):
+        return list(raw.values())
     if isinstance(raw, list | tuple):
         return list(raw)
     return []
 
 
-def parse_number(raw: object) -> Outcome:
+# --- parsers: raw value -> reading -------------------------------------------------------------
+
+#: The largest sample count written: 2**53 - 1, the largest integer every JSON consumer reads
+#: exactly (JavaScript's ``Number.MAX_SAFE_INTEGER``); the schema's ``maximum`` for every count.
+MAX_COUNT = 9_007_199_254_740_991
+
+
+def number(raw: object) -> Reading:
     """A finite float from an int, a float or a numeric string (never from a bool)."""
-    if type(raw) is float:  # the common case, checked first
-        return Outcome(raw) if math.isfinite(raw) else INVALID
+    if type(raw) is float:  # the common cases, checked first
+        return raw if math.isfinite(raw) else INVALID
+    if type(raw) is int:
+        try:
+            return float(raw)  # finite, or OverflowError
+        except OverflowError:
+            return INVALID
     if raw is None:
         return MISSING
     if isinstance(raw, bool):
         return INVALID
     if isinstance(raw, int):
         try:
-            number = float(raw)
+            value = float(raw)
         except OverflowError:
             return INVALID
     elif isinstance(raw, float):
-        number = float(raw)
+        value = float(raw)
     elif isinstance(raw, str):
         try:
-            number = float(raw.strip())
+            value = float(raw.strip())
         except ValueError:
             return INVALID
     else:
         return INVALID
-    return found(number) if math.isfinite(number) else INVALID
+    return value if math.isfinite(value) else INVALID
 
 
-def in_range(outcome: Outcome, low: float | None = None, high: float | None = None) -> Outcome:
-    """The outcome unchanged when its value lies in ``[low, high]``; else ``out_of_range``."""
-    if not outcome.ok:
-        return outcome
-    value = outcome.value
-    if (low is not None and value < low) or (high is not None and value > high):
+def in_range(reading: Reading, low: float | None = None, high: float | None = None) -> Reading:
+    """The reading unchanged when it is null or its value lies in ``[low, high]``; else
+    ``out_of_range``."""
+    if type(reading) is Reason:
+        return reading
+    if (low is not None and reading < low) or (high is not None and reading > high):
         return OUT_OF_RANGE
-    return outcome
+    return reading
 
 
-def number_in(low: float | None = None, high: float | None = None) -> Callable[[object], Outcome]:
-    """A parser for numbers restricted to ``[low, high]``."""
-
-    def parse(raw: object) -> Outcome:
-        return in_range(parse_number(raw), low, high)
-
-    return parse
-
-
-parse_non_negative = number_in(low=0.0)
-parse_fraction = number_in(0.0, 1.0)
-
-
-def parse_bool(raw: object) -> Outcome:
-    """Only a real bool is a value; ``"true"`` or ``1`` are invalid."""
+def non_negative(raw: object) -> Reading:
+    """A number >= 0."""
+    if type(raw) is float and 0.0 <= raw < math.inf:  # the common cases: nothing to convert
+        return raw
+    if type(raw) is int and 0 <= raw <= MAX_COUNT:
+        return float(raw)
     if raw is None:
         return MISSING
-    return found(raw) if isinstance(raw, bool) else INVALID
+    value = number(raw)
+    return OUT_OF_RANGE if type(value) is float and value < 0.0 else value
 
 
-def label_in(vocabulary: Iterable[str]) -> Callable[[object], Outcome]:
+def fraction(raw: object) -> Reading:
+    """A number in [0, 1] (range-checked, never rescaled)."""
+    if type(raw) is float and 0.0 <= raw <= 1.0:  # the common cases: nothing to convert
+        return raw
+    if raw is None:
+        return MISSING
+    value = number(raw)
+    return OUT_OF_RANGE if type(value) is float and not 0.0 <= value <= 1.0 else value
+
+
+def boolean(raw: object) -> Reading:
+    """Only a real bool is a value; ``"true"`` or ``1`` are invalid."""
+    if raw is True or raw is False:
+        return raw
+    return MISSING if raw is None else INVALID
+
+
+def label_in(vocabulary: Iterable[str]) -> Parser:
     """A parser for labels: trimmed, lowercased, and inside ``vocabulary``."""
     allowed = frozenset(vocabulary)
 
-    def parse(raw: object) -> Outcome:
+    def label(raw: object) -> Reading:
         if raw is None:
             return MISSING
         if not isinstance(raw, str):
             return INVALID
-        label = raw.strip().lower()
-        return found(label) if label in allowed else INVALID
+        text = raw.strip().lower()
+        return text if text in allowed else INVALID
 
-    return parse
+    return label
 
+
+def sample_count(raw: object) -> Reading:
+    """A count of observations as an int: a number (the SPEC 5 rule, numeric strings included)
+    that is whole and in ``[0, MAX_COUNT]``. Negative or above the maximum: ``out_of_range``;
+    a fraction (``40.5``): ``invalid``, since no count of fills, orders or trades has one."""
+    if type(raw) is int and 0 <= raw <= MAX_COUNT:  # the common case, checked first
+        return raw
+    value = number(raw)
+    if type(value) is Reason:
+        return value
+    if value < 0:
+        return OUT_OF_RANGE
+    if not value.is_integer():
+        return INVALID
+    if value > MAX_COUNT:
+        return OUT_OF_RANGE
+    return int(value)
+
+
+# --- times -------------------------------------------------------------------------------------
 
 #: 2000-01-01T00:00:00Z. An epoch time before it is no reading at all: ``0.0`` is a common
 #: "never" sentinel, and a time in the wrong unit that slips past the magnitude rule lands here.
@@ -185,7 +211,7 @@ _EPOCH_NS_DIVISOR = 1_000_000_000
 _NOT_A_NUMBER: Any = object()
 
 
-def parse_epoch(raw: object) -> Outcome:
+def epoch(raw: object) -> Reading:
     """Epoch seconds (float) from an epoch number or numeric string in s, ms, µs or ns, or ISO 8601.
 
     The unit of a number is read by its magnitude (``_EPOCH_UNITS``). A time before 2000-01-01
@@ -195,19 +221,19 @@ def parse_epoch(raw: object) -> Outcome:
     """
     if raw is None:
         return MISSING
-    number = _epoch_number(raw)
-    if number is None:
+    value = _epoch_number(raw)
+    if value is None:
         return INVALID
-    if number is _NOT_A_NUMBER:
-        return _parse_iso_time(raw)
+    if value is _NOT_A_NUMBER:
+        return _iso_time(raw)
     divisor = _EPOCH_NS_DIVISOR
     for bound, unit_divisor in _EPOCH_UNITS:
-        if number < bound:
+        if value < bound:
             divisor = unit_divisor
             break
     try:
         # int / int is correctly rounded, so an integer ns stamp loses nothing before the division.
-        seconds = number / divisor
+        seconds = value / divisor
     except OverflowError:
         return INVALID
     return _plausible(seconds)
@@ -232,13 +258,13 @@ def _epoch_number(raw: object) -> Any:
     except ValueError:
         pass
     try:
-        number = float(text)
+        value = float(text)
     except ValueError:
         return _NOT_A_NUMBER
-    return number if math.isfinite(number) else None
+    return value if math.isfinite(value) else None
 
 
-def _parse_iso_time(raw: object) -> Outcome:
+def _iso_time(raw: object) -> Reading:
     if not isinstance(raw, str):
         return INVALID
     try:
@@ -253,93 +279,74 @@ def _parse_iso_time(raw: object) -> Outcome:
         return INVALID
 
 
-def _plausible(seconds: float) -> Outcome:
+def _plausible(seconds: float) -> Reading:
     if not math.isfinite(seconds) or seconds < EARLIEST_PLAUSIBLE_EPOCH_S:
         return INVALID
-    return found(seconds)
+    return seconds
 
 
-def first_ok(outcomes: Iterable[Outcome]) -> Outcome:
-    """The first outcome with a value; else null with the first present source's reason.
-
-    ``outcomes`` is consumed lazily, so later sources are not even read once one succeeds.
-    """
-    reason = Reason.MISSING
-    for outcome in outcomes:
-        if outcome.ok:
-            return outcome
-        if reason is Reason.MISSING and outcome.reason is not None:
-            reason = outcome.reason
-    return Outcome(reason=reason)
+# --- chains and aggregates ---------------------------------------------------------------------
 
 
-def first_valid(
-    source: object, keys: Iterable[str], parse: Callable[[object], Outcome]
-) -> Outcome:
-    """The first of ``source[key]`` for ``keys`` that ``parse`` accepts (an alias chain)."""
-    return first_ok(parse(dig(source, key)) for key in keys)
+def first_ok(*readings: Reading) -> Reading:
+    """The first reading with a value; else the first present source's reason (else missing)."""
+    reason = MISSING
+    for reading in readings:
+        if type(reading) is not Reason:
+            return reading
+        if reason is MISSING:
+            reason = reading
+    return reason
 
 
-def valid_values(outcomes: Iterable[Outcome]) -> tuple[list[Any], Reason]:
-    """The values among ``outcomes``, and the reason to report if there are none."""
-    values: list[Any] = []
-    reason = Reason.MISSING
-    for outcome in outcomes:
-        if outcome.ok:
-            values.append(outcome.value)
-        elif reason is Reason.MISSING and outcome.reason is not None:
-            reason = outcome.reason
-    return values, reason
+def first_of(source: Mapping[Any, Any], keys: Iterable[str], parse: Parser) -> Reading:
+    """An alias chain: the first of ``source[key]`` for ``keys`` that ``parse`` accepts, else
+    the first present alias's reason. ``source`` is a ``mapping``."""
+    reason = MISSING
+    for key in keys:
+        reading = parse(source.get(key))
+        if type(reading) is not Reason:
+            return reading
+        if reason is MISSING:
+            reason = reading
+    return reason
+
+
+def values_of(readings: list[Reading]) -> list[Any]:
+    """The values among ``readings`` (nulls are skipped, never counted as 0)."""
+    return [r for r in readings if type(r) is not Reason]
+
+
+def readings_reason(readings: Iterable[Reading]) -> Reason:
+    """Why a list of readings gave no value: its first ``invalid`` / ``out_of_range``, else
+    ``missing`` (also for no readings at all)."""
+    for reading in readings:
+        if type(reading) is Reason and reading is not MISSING:
+            return reading
+    return MISSING
 
 
 def clamp(value: float, low: float | None, high: float | None) -> float:
     """Pin float rounding noise back into the range a mean of in-range values lies in."""
-    if low is not None:
-        value = max(value, low)
-    if high is not None:
-        value = min(value, high)
+    if low is not None and value < low:
+        return low
+    if high is not None and value > high:
+        return high
     return value
 
 
-def mean_of(
-    outcomes: Iterable[Outcome], low: float | None = None, high: float | None = None
-) -> Outcome:
-    """Unweighted mean of the outcomes that hold values; nulls are skipped, not counted as 0."""
-    values, reason = valid_values(outcomes)
-    if not values:
-        return Outcome(reason=reason)
+def mean(values: list[float], low: float | None = None, high: float | None = None) -> Reading:
+    """Unweighted mean of ``values`` (at least one), pinned into ``[low, high]``; ``invalid``
+    when it is not finite."""
     count = len(values)
     # Dividing first keeps the sum of huge finite values finite.
-    mean = math.fsum(v / count for v in values)
-    return found(clamp(mean, low, high)) if math.isfinite(mean) else INVALID
-
-
-
-#: The largest sample count written: 2**53 - 1, the largest integer every JSON consumer reads
-#: exactly (JavaScript's ``Number.MAX_SAFE_INTEGER``); the schema's ``maximum`` for every count.
-MAX_COUNT = 9_007_199_254_740_991
-
-
-def parse_sample_count(raw: object) -> Outcome:
-    """A count of observations as an int: a number (the SPEC 5 rule, numeric strings included)
-    that is whole and in ``[0, MAX_COUNT]``. Negative or above the maximum: ``out_of_range``;
-    a fraction (``40.5``): ``invalid``, since no count of fills, orders or trades has one."""
-    if type(raw) is int and 0 <= raw <= MAX_COUNT:  # the common case, checked first
-        return Outcome(raw)
-    number = parse_number(raw)
-    if not number.ok:
-        return number
-    value: float = number.value
-    if value < 0:
-        return OUT_OF_RANGE
-    if not value.is_integer():
+    result = math.fsum([v / count for v in values])
+    if not math.isfinite(result):
         return INVALID
-    if value > MAX_COUNT:
-        return OUT_OF_RANGE
-    return found(int(value))
+    return clamp(result, low, high) if low is not None or high is not None else result
 
 
-def sum_counts(counts: Iterable[Outcome]) -> Outcome:
+def sum_counts(counts: Iterable[Reading]) -> Reading:
     """The total of counts that all hold values; a partial sum is never a count.
 
     One unusable count makes the total null: the first ``invalid`` / ``out_of_range`` reason
@@ -351,12 +358,23 @@ def sum_counts(counts: Iterable[Outcome]) -> Outcome:
     reason: Reason | None = None
     for count in counts:
         seen = True
-        if count.ok:
-            total += count.value
-        elif reason in (None, Reason.MISSING):
-            reason = count.reason
+        if type(count) is not Reason:
+            total += count
+        elif reason is None or reason is MISSING:
+            reason = count
     if reason is not None:
-        return Outcome(reason=reason)
+        return reason
     if not seen:
         return MISSING
-    return found(total) if total <= MAX_COUNT else OUT_OF_RANGE
+    return total if total <= MAX_COUNT else OUT_OF_RANGE
+
+
+def pair_failure(first: Reading, second: Reading) -> Reason:
+    """Why a pair of counts that must come together is unusable: both absent is ``missing``;
+    otherwise the first present failure, and one count without the other is ``invalid``."""
+    if first is MISSING and second is MISSING:
+        return Reason.MISSING
+    for reading in (first, second):
+        if isinstance(reading, Reason) and reading is not MISSING:
+            return reading
+    return INVALID

@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Literal
 
-from kpi_contract import _nav, _performance, _risk, _router
-from kpi_contract._values import MISSING, Outcome, found
+from kpi_contract import schema
+from kpi_contract._nav import nav_kpis
+from kpi_contract._performance import performance_kpis
+from kpi_contract._risk import risk_kpis
+from kpi_contract._router import router_kpis
+from kpi_contract._values import MISSING, Reading, Reason
 from kpi_contract.models import KpisV7
-from kpi_contract.schema import SCHEMA_VERSION
 
 RunMode = Literal["live", "testnet", "dry_run", "replay"]
 """What produced a payload (``run_mode``, schema 7.1.0): the caller says it, the builder never
@@ -57,102 +60,75 @@ def build_kpis_v7(
     ``run_mode`` that is not one of ``RUN_MODES`` or None (the caller's bugs, like ``now_ts``).
     """
     built_at = _timestamp(now_ts)
-    mode = _run_mode(run_mode)
-    maker_share = _router.maker_fill_share(router_state, risk_snapshot)
-    slippage = _router.avg_slippage_bps(router_state, risk_snapshot)
-    rejects = _router.reject_rate(router_state)
-    expectancy = _performance.expectancy(expectancy_state)
-    leaves: dict[str, Outcome] = {
-        "run_mode": mode,
-        **_nav.nav_kpis(nav_snapshot, float(now_ts)),
-        "risk.atr_regime": _risk.atr_regime(risk_snapshot),
-        "risk.fee_pnl_ratio": _risk.fee_pnl_ratio(risk_snapshot),
-        "router.policy_quality": _router.policy_quality(router_state, risk_snapshot),
-        "router.maker_first": _router.maker_first(router_state),
-        "router.maker_fill_share": maker_share.value,
-        "router.maker_fill_share_fill_count": maker_share.sample_count,
-        "router.avg_slippage_bps": slippage.value,
-        "router.avg_slippage_bps_fill_count": slippage.sample_count,
-        "router.reject_rate": rejects.value,
-        "router.reject_rate_order_count": rejects.sample_count,
-        "performance.expectancy": expectancy.value,
-        "performance.expectancy_trade_count": expectancy.sample_count,
-        "performance.sharpe_state": _performance.sharpe_state(risk_snapshot),
+    leaves: dict[str, Reading] = {
+        "run_mode": _run_mode(run_mode),
+        **nav_kpis(nav_snapshot, float(now_ts)),
+        **risk_kpis(risk_snapshot),
+        **router_kpis(router_state, risk_snapshot),
+        **performance_kpis(expectancy_state, risk_snapshot),
     }
-    dd_state = _risk.dd_state(risk_snapshot)
-    if isinstance(dd_state, Outcome):
-        leaves["risk.dd_state"] = dd_state
-        dd_value: dict[str, Any] | None = None
-    else:
-        leaves["risk.dd_state.state"] = dd_state.state
-        leaves["risk.dd_state.drawdown_frac"] = dd_state.drawdown_frac
-        dd_value = {
-            "state": dd_state.state.value,
-            "drawdown_frac": _no_negative_zero(dd_state.drawdown_frac.value),
-        }
-
-    def value(path: str) -> Any:
-        return _no_negative_zero(leaves[path].value)
-
+    # Each group lists its leaves in schema order, so ``nulls`` comes out in that order too.
+    nulls = {path: reading.value for path, reading in leaves.items() if type(reading) is Reason}
+    # A null leaf is None in the document; a float leaf leaves as ``x + 0.0`` (SPEC 5a: -0.0 as
+    # 0.0: a source's -0.0, or a mean or product that rounds to it, would show as "-0.00%").
+    value = {
+        path: None if type(reading) is Reason else reading + 0.0 if type(reading) is float
+        else reading
+        for path, reading in leaves.items()
+    }
+    dd_state = None if "risk.dd_state" in leaves else {
+        "state": value["risk.dd_state.state"],
+        "drawdown_frac": value["risk.dd_state.drawdown_frac"],
+    }
     document = {
-        "schema_version": SCHEMA_VERSION,
+        "schema_version": schema.SCHEMA_VERSION,
         "ts": built_at,
-        "run_mode": value("run_mode"),
+        "run_mode": value["run_mode"],
         "nav": {
-            "nav_total": value("nav.nav_total"),
-            "nav_age_s": value("nav.nav_age_s"),
-            "sources_ok": value("nav.sources_ok"),
+            "nav_total": value["nav.nav_total"],
+            "nav_age_s": value["nav.nav_age_s"],
+            "sources_ok": value["nav.sources_ok"],
         },
         "risk": {
-            "dd_state": dd_value,
-            "atr_regime": value("risk.atr_regime"),
-            "fee_pnl_ratio": value("risk.fee_pnl_ratio"),
+            "dd_state": dd_state,
+            "atr_regime": value["risk.atr_regime"],
+            "fee_pnl_ratio": value["risk.fee_pnl_ratio"],
         },
         "router": {
-            "policy_quality": value("router.policy_quality"),
-            "maker_first": value("router.maker_first"),
-            "maker_fill_share": value("router.maker_fill_share"),
-            "maker_fill_share_fill_count": value("router.maker_fill_share_fill_count"),
-            "avg_slippage_bps": value("router.avg_slippage_bps"),
-            "avg_slippage_bps_fill_count": value("router.avg_slippage_bps_fill_count"),
-            "reject_rate": value("router.reject_rate"),
-            "reject_rate_order_count": value("router.reject_rate_order_count"),
+            "policy_quality": value["router.policy_quality"],
+            "maker_first": value["router.maker_first"],
+            "maker_fill_share": value["router.maker_fill_share"],
+            "maker_fill_share_fill_count": value["router.maker_fill_share_fill_count"],
+            "avg_slippage_bps": value["router.avg_slippage_bps"],
+            "avg_slippage_bps_fill_count": value["router.avg_slippage_bps_fill_count"],
+            "reject_rate": value["router.reject_rate"],
+            "reject_rate_order_count": value["router.reject_rate_order_count"],
         },
         "performance": {
-            "expectancy": value("performance.expectancy"),
-            "expectancy_trade_count": value("performance.expectancy_trade_count"),
-            "sharpe_state": value("performance.sharpe_state"),
+            "expectancy": value["performance.expectancy"],
+            "expectancy_trade_count": value["performance.expectancy_trade_count"],
+            "sharpe_state": value["performance.sharpe_state"],
         },
-        "nulls": _null_reasons(leaves),
+        "nulls": nulls,
     }
     return KpisV7.model_validate(document)
 
 
-def _no_negative_zero(value: Any) -> Any:
-    """``-0.0`` as ``0.0`` (SPEC 5a): a source's ``-0.0``, or a mean or product that rounds to
-    it, would show as ``-0.00%`` on the dashboard. ``x + 0.0`` is ``x`` for every other float."""
-    return value + 0.0 if type(value) is float else value
-
-
-def _null_reasons(leaves: dict[str, Outcome]) -> dict[str, str]:
-    """Dotted path -> reason for every null leaf, in the schema's path order."""
-    reasons = {path: str(o.reason) for path, o in leaves.items() if o.reason is not None}
-    return {path: reasons[path] for path in NULL_PATH_ORDER if path in reasons}
-
-
-def _run_mode(run_mode: object) -> Outcome:
+def _run_mode(run_mode: object) -> Reading:
     """The caller's ``run_mode``: None is ``missing`` (never guessed); anything outside
     ``RUN_MODES`` is the caller's bug: TypeError for a non-string, ValueError for another string
     (exact spelling, no case folding: the executor passes a constant)."""
     if run_mode is None:
         return MISSING
+    if type(run_mode) is str and run_mode in RUN_MODES:  # the common case
+        return run_mode
     allowed = ", ".join(repr(m) for m in RUN_MODES)
     if not isinstance(run_mode, str):
         raise TypeError(f"run_mode must be one of {allowed} or None, got "
                         f"{type(run_mode).__name__}")
     if run_mode not in RUN_MODES:
         raise ValueError(f"run_mode must be one of {allowed} or None, got {run_mode!r}")
-    return found(str(run_mode))
+    return str(run_mode)
 
 
 def _timestamp(now_ts: float) -> datetime:

@@ -66,6 +66,35 @@ def _packaged_kpi_paths() -> tuple[KpiPath, ...]:
     return kpi_paths(load_schema())
 
 
+@functools.cache
+def number_kpi_paths() -> frozenset[KpiPath]:
+    """The KPI paths of the packaged schema whose values are numbers (``"type": "number"``, not
+    ``integer``): the leaves the writer's fast route checks are floats (``fast_route``)."""
+    schema = load_schema()
+    found: set[KpiPath] = set()
+    for path in _packaged_kpi_paths():
+        node: Mapping[str, Any] = schema
+        for part in path:
+            node = _properties(node, schema).get(part, {})
+        types = {t for branch in _branches(node, schema)
+                 for t in _as_list(branch.get("type"))}
+        if "number" in types:
+            found.add(path)
+    return frozenset(found)
+
+
+def nullable_top_level() -> tuple[str, ...]:
+    """The root properties of the packaged schema that admit null (``run_mode``): leaves of the
+    document rather than KPIs of a group."""
+    schema = load_schema()
+    return tuple(name for name, sub in _properties(schema, schema).items()
+                 if _admits_null(sub, schema))
+
+
+def _as_list(types: object) -> list[object]:
+    return types if isinstance(types, list) else [types]
+
+
 def _collect(
     path: KpiPath, schema: Mapping[str, Any], root: Mapping[str, Any], found: list[KpiPath]
 ) -> None:
@@ -180,7 +209,7 @@ def _null_kpis(doc: Mapping[str, Any]) -> set[str]:
     for kpi in _kpis():
         node: object = doc
         for part in kpi.parts:
-            if not isinstance(node, Mapping):
+            if type(node) is not dict and not isinstance(node, Mapping):  # exact type first
                 break  # below a null (or absent) parent: not listed
             node = node.get(part, _ABSENT)
         else:

@@ -4,6 +4,12 @@ The schema check runs on the serialised bytes, parsed back, not on the model or 
 validated is exactly what a reader will see. An invalid payload writes nothing, so the last good
 file stays byte-identical, and the caller gets a failed ``WriteResult`` carrying the violations and
 an error line ``FILE::$.json.path: message``. Bad payload content never raises.
+
+A model takes the fast route first (``kpi_contract.fast_route``: the same bytes, the same verdict,
+in one parse); anything that route cannot vouch for takes the general one below, which decides.
+The validation machinery (the compiled schema, the strict JSON reader, the package rules) is
+loaded on the first publish, not on import: importing ``publish_kpis`` stays cheap for the
+executor's start-up (issue 10).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from kpi_contract import fast_route
 from kpi_contract.errors import Violation
 from kpi_contract.models import KpisV7
 from kpi_contract.serialize import dump_document, model_document
@@ -33,23 +40,33 @@ def publish_kpis(
     replaced by a plain file while its target goes stale.
     """
     target = Path(path)
+    data, violations = encode_kpis(kpis)
+    if data is None:
+        return _rejected(target, violations)
+    return write_atomic(target, data, dir_fd=dir_fd)
+
+
+def encode_kpis(kpis: object) -> tuple[bytes | None, list[Violation]]:
+    """The exact bytes ``publish_kpis`` writes for ``kpis`` (and no violations), or None and
+    every violation. Never raises on the payload's content."""
     if isinstance(kpis, KpisV7):
+        fast = fast_route.model_bytes_if_valid(kpis)
+        if fast is not None:
+            return fast, []
         doc: object = model_document(kpis)
     elif isinstance(kpis, Mapping):
         doc = dict(kpis)
     else:
         got = f"expected a KpisV7 model or a mapping, got {type(kpis).__name__}"
-        return _rejected(target, [Violation("$", got)])
+        return None, [Violation("$", got)]
     try:
         data = dump_document(doc)
     except (ValueError, TypeError, RecursionError) as exc:
         # NaN, infinity, a non-JSON value, nesting too deep: let the validator say where it is.
         why = "nested too deeply" if isinstance(exc, RecursionError) else f"not JSON: {exc}"
-        return _rejected(target, validate_document(doc) or [Violation("$", why)])
+        return None, validate_document(doc) or [Violation("$", why)]
     violations = validate_bytes(data)
-    if violations:
-        return _rejected(target, violations)
-    return write_atomic(target, data, dir_fd=dir_fd)
+    return (None, violations) if violations else (data, [])
 
 
 def _rejected(target: Path, violations: list[Violation]) -> WriteResult:

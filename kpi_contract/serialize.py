@@ -9,6 +9,9 @@ order, which is the order the dashboard team reads. Non-finite floats raise ``Va
 ``orjson``/``model_dump_json`` would silently turn them into ``null`` and hide the bug.
 Negative zero is written as ``0.0`` (SPEC 5a): the builder already never makes one, and this is
 the last guard for every state file, costing one substring scan when no ``-0.0`` is present.
+
+A kpis_v7 model is written as ``dump_document(model_document(model))``; ``publish_kpis`` makes those
+very bytes faster with the model's own serialiser when it can (``kpi_contract.fast_route``).
 """
 
 from __future__ import annotations
@@ -52,3 +55,4 @@ def model_document(model: KpisV7) -> dict[str, Any]:
     doc = model.model_dump(mode="json")
     doc["ts"] = model.ts.astimezone(UTC).isoformat().replace("+00:00", "Z")
     return doc
+

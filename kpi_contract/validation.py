@@ -27,20 +27,26 @@ import functools
 import math
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import jsonschema_rs
-
-from kpi_contract import jsonio
-from kpi_contract.document_rules import legacy_keys, nulls_violations, ts_violations
 from kpi_contract.errors import Violation, legacy_message
 from kpi_contract.schema import load_schema
+
+if TYPE_CHECKING:
+    import jsonschema_rs
+
+# The strict JSON reader, the package rules and jsonschema-rs are imported where they are first
+# used, not with this module: ``publish_kpis`` imports it, and the executor's start-up should not
+# pay for them before its first publish (issue 10).
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
 @functools.cache
-def _validator() -> jsonschema_rs.Validator:
+def compiled_validator() -> jsonschema_rs.Validator:
     """The compiled validator for the packaged schema (built once; compiling costs milliseconds)."""
+    import jsonschema_rs  # noqa: PLC0415 (see the imports)
+
     return jsonschema_rs.Draft202012Validator(load_schema(), validate_formats=True)
 
 
@@ -64,17 +70,28 @@ def validate_document(doc: object) -> list[Violation]:
     An empty list means valid. Later steps run only when the earlier ones found nothing, so a
     broken document gets the schema's messages rather than follow-on noise.
     """
-    return _validate(doc, jsonio.scan(doc))
+    from kpi_contract import jsonio  # noqa: PLC0415 (see the imports)
 
-
-def _validate(doc: object, found: jsonio.Scan) -> list[Violation]:
+    found = jsonio.scan(doc)
     if found.depth > jsonio.MAX_JSON_DEPTH:
         return [Violation("$", f"nested deeper than {jsonio.MAX_JSON_DEPTH} levels")]
+    return _validate(doc, found.non_double)
+
+
+def _validate(doc: object, non_double: str) -> list[Violation]:
+    """Steps 2-4 on a document nested at most ``MAX_JSON_DEPTH`` levels; ``non_double`` names a
+    number in it that is no finite double (``""``: none)."""
+    from kpi_contract.document_rules import (  # noqa: PLC0415 (see the imports)
+        legacy_keys,
+        nulls_violations,
+        ts_violations,
+    )
+
     legacy = legacy_keys(doc)
     if legacy:  # say what it is instead of '"nav" is a required property'
         return [Violation("$", legacy_message(legacy))]
     violations = _schema_violations(doc)
-    if found.non_double:
+    if non_double:
         violations |= set(_non_double_integers(doc))
     if violations:
         return sorted(violations, key=lambda v: (v.json_path, v.message))
@@ -88,18 +105,19 @@ def _validate(doc: object, found: jsonio.Scan) -> list[Violation]:
 
 def validate_bytes(data: bytes) -> list[Violation]:
     """Violations of a serialised document: a strict-JSON error at ``$``, else the document's."""
+    from kpi_contract import jsonio  # noqa: PLC0415 (see the imports)
+
     try:
         doc = jsonio.parse_bytes(data)
     except jsonio.JsonSyntaxError as exc:
         return [Violation("$", str(exc))]
-    return _validate(doc, _PARSED)  # parse_bytes has scanned it: shallow, finite doubles only
-
-
-_PARSED = jsonio.Scan(depth=0, non_double="")
+    return _validate(doc, "")  # parse_bytes has scanned it: shallow, finite doubles only
 
 
 def loads_strict(data: bytes) -> object:
     """Parse strict JSON bytes (``kpi_contract.jsonio.parse_bytes``); ValueError otherwise."""
+    from kpi_contract import jsonio  # noqa: PLC0415 (see the imports)
+
     return jsonio.parse_bytes(data)
 
 
@@ -122,7 +140,7 @@ def model_violations(doc: object) -> list[Violation]:
 
 
 def _schema_violations(doc: object) -> set[Violation]:
-    validator = _validator()
+    validator = compiled_validator()
     try:
         if validator.is_valid(doc):
             return set()
