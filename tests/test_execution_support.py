@@ -15,6 +15,19 @@ VENV_BIN = str(Path(PYTHON).parent)
 STATE_FILES = ("nav.json", "positions.json", "router.json", "risk.json", "kpis_v7.json")
 
 
+def published_state_and_mirror(root: Path, now_ts: float) -> tuple[Path, Path]:
+    """``root/logs/state`` with one simulated loop published at ``now_ts`` (seed 7), and an
+    empty ``root/dashboard/state`` mirror directory."""
+    from execution.simulation import Simulation
+    from execution.state_publish import publish_state
+
+    state, mirror = root / "logs" / "state", root / "dashboard" / "state"
+    state.mkdir(parents=True)
+    mirror.mkdir(parents=True)
+    assert publish_state(state, now_ts, Simulation.create(7).step(now_ts)).ok
+    return state, mirror
+
+
 def clean_env(**extra: str) -> dict[str, str]:
     """The current environment without DRY_RUN, with the repo importable and the venv first."""
     env = {k: v for k, v in os.environ.items() if k not in ("DRY_RUN", "PYTHONPATH")}

@@ -28,7 +28,7 @@ from kpi_contract.s3 import ClientSettings, parse_s3_url
 from kpi_contract.schema import SCHEMA_VERSION
 from kpi_contract.serialize import dump_document, model_document
 from tests.s3_server import CuttingProxy, MotoServer, S3Env, client_env, make_test_client
-from tests.test_execution_support import STATE_FILES
+from tests.test_execution_support import STATE_FILES, published_state_and_mirror
 
 T0 = 1767225600.0
 FAST = ClientSettings(connect_timeout_s=1.0, read_timeout_s=2.0, max_attempts=2)
@@ -84,11 +84,7 @@ def local_mirror(tmp_path: Path) -> Path:
 @pytest.fixture
 def dirs(tmp_path: Path) -> tuple[Path, Path]:
     """A state directory with one loop published, and an empty mirror directory."""
-    state, mirror = tmp_path / "logs" / "state", tmp_path / "dashboard" / "state"
-    state.mkdir(parents=True)
-    mirror.mkdir(parents=True)
-    assert publish_state(state, T0, Simulation.create(7).step(T0)).ok
-    return state, mirror
+    return published_state_and_mirror(tmp_path, T0)
 
 
 def test_a_pass_uploads_every_state_file_byte_for_byte(

@@ -22,8 +22,6 @@ from typing import Any
 
 import pytest
 
-from execution.simulation import Simulation
-from execution.state_publish import publish_state
 from execution.sync_state import StateMirror
 from kpi_contract.schema import load_schema
 from kpi_contract.serialize import dump_document
@@ -32,6 +30,7 @@ from tests.test_execution_support import (
     STATE_FILES,
     clean_env,
     loop_lines,
+    published_state_and_mirror,
     run_executor,
     run_module,
     temp_files,
@@ -90,11 +89,7 @@ def kpi_doc(ts: str, nav_total: float = 4093.43) -> bytes:
 @pytest.fixture
 def dirs(tmp_path: Path) -> tuple[Path, Path]:
     """A state directory with one loop published, and an empty mirror directory."""
-    state, mirror = tmp_path / "logs" / "state", tmp_path / "dashboard" / "state"
-    state.mkdir(parents=True)
-    mirror.mkdir(parents=True)
-    assert publish_state(state, T0, Simulation.create(7).step(T0)).ok
-    return state, mirror
+    return published_state_and_mirror(tmp_path, T0)
 
 
 # --- never leak, never write outside the mirror ------------------------------------------
