@@ -41,12 +41,12 @@ CLOCK_SKEW_TOLERANCE_S = 5.0
 
 
 def nav_kpis(snapshot: object, now_ts: float) -> dict[str, Reading]:
-    """The ``nav.*`` KPIs by dotted path, in schema order."""
+    """The ``nav.*`` KPIs by key in the ``nav`` object, in schema order."""
     nav = mapping(snapshot)
     return {
-        "nav.nav_total": first_of(nav, NAV_TOTAL_KEYS, nav_reading),
-        "nav.nav_age_s": nav_age_s(nav, now_ts),
-        "nav.sources_ok": boolean(nav.get("sources_ok")),  # only a real bool counts
+        "nav_total": first_of(nav, NAV_TOTAL_KEYS, nav_reading),
+        "nav_age_s": nav_age_s(nav, now_ts),
+        "sources_ok": boolean(nav.get("sources_ok")),  # only a real bool counts
     }
 
 

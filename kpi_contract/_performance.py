@@ -38,12 +38,13 @@ sharpe_label = label_in(SHARPE_STATES)
 
 
 def performance_kpis(expectancy_state: object, risk_snapshot: object) -> dict[str, Reading]:
-    """The ``performance.*`` KPIs and the expectancy's trade count, in schema order."""
+    """The ``performance.*`` KPIs and the expectancy's trade count by key in the
+    ``performance`` object, in schema order."""
     value, trades = expectancy(expectancy_state)
     return {
-        "performance.expectancy": value,
-        "performance.expectancy_trade_count": trades,
-        "performance.sharpe_state": sharpe_state(risk_snapshot),
+        "expectancy": value,
+        "expectancy_trade_count": trades,
+        "sharpe_state": sharpe_state(risk_snapshot),
     }
 
 

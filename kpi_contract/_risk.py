@@ -21,7 +21,6 @@ from kpi_contract._values import (
     INVALID,
     MISSING,
     Reading,
-    Reason,
     first_ok,
     in_range,
     is_mapping,
@@ -39,45 +38,46 @@ atr_regime_label = label_in(ATR_REGIMES)
 
 
 def risk_kpis(snapshot: object) -> dict[str, Reading]:
-    """The ``risk.*`` KPIs by dotted path, in schema order. ``risk.dd_state`` is listed itself
-    only when the whole object is null; otherwise its two leaves are."""
+    """The ``risk.*`` KPIs by key in the ``risk`` object, in schema order. ``dd_state`` is
+    the reason the whole object is null, or its two leaves' readings by key."""
     risk = mapping(snapshot)
-    dd = dd_state(risk)
-    kpis: dict[str, Reading]
-    if type(dd) is Reason:
-        kpis = {"risk.dd_state": dd}
-    else:
-        kpis = {"risk.dd_state.state": dd[0], "risk.dd_state.drawdown_frac": dd[1]}
-    # Volatility regime: top-level ``atr_regime``, else ``atr.atr_regime``.
-    kpis["risk.atr_regime"] = first_ok(
-        atr_regime_label(risk.get("atr_regime")),
-        atr_regime_label(mapping(risk.get("atr")).get("atr_regime")),
-    )
-    # Fees over abs(PnL): top-level ``fee_pnl_ratio``, else ``fee_pnl.fee_pnl_ratio``.
-    kpis["risk.fee_pnl_ratio"] = first_ok(
-        non_negative(risk.get("fee_pnl_ratio")),
-        non_negative(mapping(risk.get("fee_pnl")).get("fee_pnl_ratio")),
-    )
-    return kpis
+    return {
+        "dd_state": dd_state(risk),
+        # Volatility regime: top-level ``atr_regime``, else ``atr.atr_regime``.
+        "atr_regime": first_ok(
+            atr_regime_label(risk.get("atr_regime")),
+            atr_regime_label(mapping(risk.get("atr")).get("atr_regime")),
+        ),
+        # Fees over abs(PnL): top-level ``fee_pnl_ratio``, else ``fee_pnl.fee_pnl_ratio``.
+        "fee_pnl_ratio": first_ok(
+            non_negative(risk.get("fee_pnl_ratio")),
+            non_negative(mapping(risk.get("fee_pnl")).get("fee_pnl_ratio")),
+        ),
+    }
 
 
 def dd_state(risk: Mapping[Any, Any]) -> Reading:
-    """``(state, drawdown_frac)`` readings of the drawdown state object, or the reason there is
-    no object (``missing`` when absent, ``invalid`` for a value of another type)."""
+    """The drawdown state object's leaves (``{"state": reading, "drawdown_frac": reading}``),
+    or the reason there is no object (``missing`` when absent, ``invalid`` for a value of
+    another type)."""
     raw = risk.get("dd_state")
     if raw is None:
         return MISSING
     if isinstance(raw, str):  # form D: a label and no number
-        return dd_label(raw), MISSING
+        return _dd_leaves(dd_label(raw), MISSING)
     if not is_mapping(raw):
         return INVALID
     if not _usable(raw):
-        return INVALID, INVALID
+        return _dd_leaves(INVALID, INVALID)
     if raw.get("dd_state") is not None:  # form A (and B): a percent
-        return dd_label(raw["dd_state"]), _drawdown_frac(raw, percent=True)
+        return _dd_leaves(dd_label(raw["dd_state"]), _drawdown_frac(raw, percent=True))
     if raw.get("state") is not None:  # form C: a fraction
-        return dd_label(raw["state"]), _drawdown_frac(raw, percent=False)
-    return MISSING, _drawdown_frac(raw, percent=True)  # any other dict is read as form A
+        return _dd_leaves(dd_label(raw["state"]), _drawdown_frac(raw, percent=False))
+    return _dd_leaves(MISSING, _drawdown_frac(raw, percent=True))  # other dicts: form A
+
+
+def _dd_leaves(state: Reading, drawdown_frac: Reading) -> dict[str, Reading]:
+    return {"state": state, "drawdown_frac": drawdown_frac}
 
 
 def _usable(form: Mapping[Any, Any]) -> bool:

@@ -73,7 +73,8 @@ SLIPPAGE_KEYS = ("slippage_p50", "slip_q50", "avg_slippage_bps")
 
 
 def router_kpis(router_state: object, risk_snapshot: object) -> dict[str, Reading]:
-    """The ``router.*`` KPIs and their sample counts by dotted path, in schema order."""
+    """The ``router.*`` KPIs and their sample counts by key in the ``router`` object, in schema
+    order."""
     router = mapping(router_state)
     summary = mapping(router.get("summary"))
     counted_quality = worst_counted_quality(summary.get("quality_counts"))
@@ -110,16 +111,16 @@ def router_kpis(router_state: object, risk_snapshot: object) -> dict[str, Readin
     slippage, slippage_fills = avg_slippage_bps(slippages, symbols, fills, router, risk_snapshot)
     rejects, orders = reject_rate(router)
     return {
-        "router.policy_quality": policy_quality(counted_quality, labels, scores, router,
-                                                risk_snapshot),
-        "router.maker_first": first_ok(summary_maker_first, _majority(flags))
+        "policy_quality": policy_quality(counted_quality, labels, scores, router,
+                                         risk_snapshot),
+        "maker_first": first_ok(summary_maker_first, _majority(flags))
         if need_flags else summary_maker_first,
-        "router.maker_fill_share": maker_share,
-        "router.maker_fill_share_fill_count": maker_fills,
-        "router.avg_slippage_bps": slippage,
-        "router.avg_slippage_bps_fill_count": slippage_fills,
-        "router.reject_rate": rejects,
-        "router.reject_rate_order_count": orders,
+        "maker_fill_share": maker_share,
+        "maker_fill_share_fill_count": maker_fills,
+        "avg_slippage_bps": slippage,
+        "avg_slippage_bps_fill_count": slippage_fills,
+        "reject_rate": rejects,
+        "reject_rate_order_count": orders,
     }
 
 

@@ -304,7 +304,10 @@ def first_of(source: Mapping[Any, Any], keys: Iterable[str], parse: Parser) -> R
     the first present alias's reason. ``source`` is a ``mapping``."""
     reason = MISSING
     for key in keys:
-        reading = parse(source.get(key))
+        raw = source.get(key)
+        if raw is None:
+            continue  # absent: every parser reads None as ``missing``, which changes nothing
+        reading = parse(raw)
         if type(reading) is not Reason:
             return reading
         if reason is MISSING:

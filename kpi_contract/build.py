@@ -32,6 +32,9 @@ guesses it."""
 
 RUN_MODES: tuple[RunMode, ...] = ("live", "testnet", "dry_run", "replay")
 
+#: A reason as the plain string ``nulls`` holds (a dict lookup: ``.value`` on an enum costs more).
+_REASON_TEXT = {reason: reason.value for reason in Reason}
+
 #: Each ratio or mean -> the sample count published beside it (schema 7.1.0). A count's name is
 #: its KPI's name plus the sources' term for what it counts (fills, orders, trades).
 SAMPLE_COUNTS = {
@@ -60,58 +63,45 @@ def build_kpis_v7(
     ``run_mode`` that is not one of ``RUN_MODES`` or None (the caller's bugs, like ``now_ts``).
     """
     built_at = _timestamp(now_ts)
-    leaves: dict[str, Reading] = {
-        "run_mode": _run_mode(run_mode),
-        **nav_kpis(nav_snapshot, float(now_ts)),
-        **risk_kpis(risk_snapshot),
-        **router_kpis(router_state, risk_snapshot),
-        **performance_kpis(expectancy_state, risk_snapshot),
-    }
-    # Each group lists its leaves in schema order, so ``nulls`` comes out in that order too.
-    nulls = {path: reading.value for path, reading in leaves.items() if type(reading) is Reason}
-    # A null leaf is None in the document; a float leaf leaves as ``x + 0.0`` (SPEC 5a: -0.0 as
-    # 0.0: a source's -0.0, or a mean or product that rounds to it, would show as "-0.00%").
-    value = {
-        path: None if type(reading) is Reason else reading + 0.0 if type(reading) is float
-        else reading
-        for path, reading in leaves.items()
-    }
-    dd_state = None if "risk.dd_state" in leaves else {
-        "state": value["risk.dd_state.state"],
-        "drawdown_frac": value["risk.dd_state.drawdown_frac"],
-    }
+    mode = _run_mode(run_mode)
+    # ``nulls`` fills up as the groups are laid out, in schema order (each group lists its KPIs
+    # in schema order), so its keys come out in that order too.
+    nulls: dict[str, str] = {}
+    if type(mode) is Reason:
+        nulls["run_mode"] = _REASON_TEXT[mode]
+        mode = None
     document = {
         "schema_version": schema.SCHEMA_VERSION,
         "ts": built_at,
-        "run_mode": value["run_mode"],
-        "nav": {
-            "nav_total": value["nav.nav_total"],
-            "nav_age_s": value["nav.nav_age_s"],
-            "sources_ok": value["nav.sources_ok"],
-        },
-        "risk": {
-            "dd_state": dd_state,
-            "atr_regime": value["risk.atr_regime"],
-            "fee_pnl_ratio": value["risk.fee_pnl_ratio"],
-        },
-        "router": {
-            "policy_quality": value["router.policy_quality"],
-            "maker_first": value["router.maker_first"],
-            "maker_fill_share": value["router.maker_fill_share"],
-            "maker_fill_share_fill_count": value["router.maker_fill_share_fill_count"],
-            "avg_slippage_bps": value["router.avg_slippage_bps"],
-            "avg_slippage_bps_fill_count": value["router.avg_slippage_bps_fill_count"],
-            "reject_rate": value["router.reject_rate"],
-            "reject_rate_order_count": value["router.reject_rate_order_count"],
-        },
-        "performance": {
-            "expectancy": value["performance.expectancy"],
-            "expectancy_trade_count": value["performance.expectancy_trade_count"],
-            "sharpe_state": value["performance.sharpe_state"],
-        },
+        "run_mode": mode,
+        "nav": _group("nav", nav_kpis(nav_snapshot, float(now_ts)), nulls),
+        "risk": _group("risk", risk_kpis(risk_snapshot), nulls),
+        "router": _group("router", router_kpis(router_state, risk_snapshot), nulls),
+        "performance": _group("performance",
+                              performance_kpis(expectancy_state, risk_snapshot), nulls),
         "nulls": nulls,
     }
     return KpisV7.model_validate(document)
+
+
+def _group(path: str, readings: dict[str, Reading], nulls: dict[str, str]) -> dict[str, object]:
+    """The document's object at ``path`` from its readings by key (a nested dict of readings is
+    an object of leaves, such as ``risk.dd_state``): a null leaf is None and its reason goes to
+    ``nulls`` under its dotted path; a float leaf leaves as ``x + 0.0`` (SPEC 5a: -0.0 as 0.0: a
+    source's -0.0, or a mean or product that rounds to it, would show as "-0.00%")."""
+    group: dict[str, object] = {}
+    for key, reading in readings.items():
+        kind = type(reading)
+        if kind is Reason:
+            nulls[f"{path}.{key}"] = _REASON_TEXT[reading]
+            group[key] = None
+        elif kind is float:
+            group[key] = reading + 0.0
+        elif kind is dict:
+            group[key] = _group(f"{path}.{key}", reading, nulls)
+        else:
+            group[key] = reading
+    return group
 
 
 def _run_mode(run_mode: object) -> Reading:
