@@ -41,10 +41,12 @@ _Parser = OneLineArgumentParser
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     results: list[dict[str, Any]] = []
+    versions: dict[str, str] = {}  # each valid file's own schema_version, for the text lines
     worst = EXIT_OK
     for name in args.files:
         try:
-            violations = validate_bytes(jsonio.read_bytes(name))
+            data = jsonio.read_bytes(name)
+            violations = validate_bytes(data)
         except jsonio.JsonInputError as exc:
             if exc.kind != "too_large":  # the file cannot be read: an I/O error
                 results.append({"filename": name, "status": "error",
@@ -54,6 +56,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
                 continue
             violations = [Violation("$", exc.reason)]  # too large to be a kpis_v7 document
         results.append(_validation_result(name, violations))
+        if not violations:  # valid, so strict JSON with a schema_version string
+            versions[name] = json.loads(data)["schema_version"]
         for violation in violations:
             warn(violation.render(name))
         if violations and worst == EXIT_OK:
@@ -64,8 +68,16 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     else:
         for result in results:
             if result["status"] == "ok":
-                say(f"{result['filename']}: valid kpis_v7 {SCHEMA_VERSION}")
+                say(f"{result['filename']}: {_valid_line(versions[result['filename']])}")
     return worst
+
+
+def _valid_line(version: str) -> str:
+    """``valid kpis_v7 X.Y.Z`` with the payload's own version; a payload of another version
+    (an older 7.x this schema still accepts) also names the schema it was checked against."""
+    if version == SCHEMA_VERSION:
+        return f"valid kpis_v7 {version}"
+    return f"valid kpis_v7 {version} (checked against schema {SCHEMA_VERSION})"
 
 
 def _validation_result(name: str, violations: list[Violation]) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from execution.sync_state import StateMirror
 from kpi_contract.build import NULL_PATH_ORDER, RUN_MODES, SAMPLE_COUNTS, build_kpis_v7
 from kpi_contract.reader import read_kpis
-from kpi_contract.schema import load_schema
+from kpi_contract.schema import SCHEMA_VERSION, load_schema
 from kpi_contract.serialize import dump_document, model_document
 from kpi_contract.validation import validate_bytes, validate_document
 from tests.cli_helpers import run_cli
@@ -145,3 +145,18 @@ def test_the_mirror_and_validate_accept_both_versions(tmp_path: Path) -> None:
         assert (mirror / "kpis_v7.json").read_bytes() == data
         result = run_cli("validate", str(mirror / "kpis_v7.json"))
         assert result.returncode == 0, result.stderr
+
+
+def test_validate_names_each_payloads_own_version(tmp_path: Path) -> None:
+    """`validate` says which version a valid file declares: a 7.0.0 payload is not reported as
+    7.1.0, and the line names the schema it was checked against."""
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    fixture = load_fixture(FIXTURE_FILES[0])
+    old.write_bytes(dump_document(fixture["expected"]))
+    new.write_bytes(dump_document(model_document(build_kpis_v7(*builder_args(fixture)))))
+    result = run_cli("validate", str(old), str(new))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        f"{old}: valid kpis_v7 7.0.0 (checked against schema {SCHEMA_VERSION})",
+        f"{new}: valid kpis_v7 {SCHEMA_VERSION}",
+    ]
