@@ -81,7 +81,9 @@ def build_kpis_v7(
                               performance_kpis(expectancy_state, risk_snapshot), nulls),
         "nulls": nulls,
     }
-    return KpisV7.model_validate(document)
+    # ``KpisV7.model_validate`` without its Python wrapper (the same pydantic-core validator).
+    model: KpisV7 = KpisV7.__pydantic_validator__.validate_python(document)
+    return model
 
 
 def _group(path: str, readings: dict[str, Reading], nulls: dict[str, str]) -> dict[str, object]:
