@@ -127,7 +127,11 @@ def _timestamp(now_ts: float) -> datetime:
     """``now_ts`` as an aware UTC datetime; TypeError / ValueError for a caller bug."""
     if isinstance(now_ts, bool) or not isinstance(now_ts, int | float):
         raise TypeError(f"now_ts must be epoch seconds (int or float), got {type(now_ts).__name__}")
-    if not math.isfinite(now_ts):
+    try:
+        finite = math.isfinite(now_ts)
+    except OverflowError:  # an int beyond float range
+        finite = False
+    if not finite:
         raise ValueError(f"now_ts must be finite, got {now_ts!r}")
     try:
         return datetime.fromtimestamp(now_ts, UTC)

@@ -41,7 +41,7 @@ _Parser = OneLineArgumentParser
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     results: list[dict[str, Any]] = []
-    versions: dict[str, str] = {}  # each valid file's own schema_version, for the text lines
+    valid_lines: list[str] = []  # each valid file with the version it declared when read
     worst = EXIT_OK
     for name in args.files:
         try:
@@ -57,7 +57,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             violations = [Violation("$", exc.reason)]  # too large to be a kpis_v7 document
         results.append(_validation_result(name, violations))
         if not violations:  # valid, so strict JSON with a schema_version string
-            versions[name] = json.loads(data)["schema_version"]
+            valid_lines.append(f"{name}: {_valid_line(json.loads(data)['schema_version'])}")
         for violation in violations:
             warn(violation.render(name))
         if violations and worst == EXIT_OK:
@@ -66,15 +66,15 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         status = {EXIT_OK: "ok", EXIT_INVALID: "invalid", EXIT_USAGE: "error"}[worst]
         say(json.dumps({"status": status, "files": results}, indent=2))
     else:
-        for result in results:
-            if result["status"] == "ok":
-                say(f"{result['filename']}: {_valid_line(versions[result['filename']])}")
+        for line in valid_lines:
+            say(line)
     return worst
 
 
 def _valid_line(version: str) -> str:
-    """``valid kpis_v7 X.Y.Z`` with the payload's own version; a payload of another version
-    (an older 7.x this schema still accepts) also names the schema it was checked against."""
+    """``valid kpis_v7 X.Y.Z`` with the payload's own version; a payload of another 7.x
+    version (an older one this schema accepts, or a newer one whose fields it knows) also names
+    the schema it was checked against."""
     if version == SCHEMA_VERSION:
         return f"valid kpis_v7 {version}"
     return f"valid kpis_v7 {version} (checked against schema {SCHEMA_VERSION})"

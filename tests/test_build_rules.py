@@ -407,6 +407,13 @@ def test_now_ts_that_is_not_a_finite_number_is_rejected(now_ts: Any, error: type
         build_kpis_v7(now_ts, None, None, None)
 
 
+def test_now_ts_int_beyond_float_range_is_a_value_error() -> None:
+    """An int too large for a float is no finite epoch time: the documented ValueError, not the
+    OverflowError ``math.isfinite`` raises on it."""
+    with pytest.raises(ValueError, match="finite"):
+        build_kpis_v7(10**400, None, None, None)
+
+
 def test_builder_does_not_read_the_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     """Building works with every clock function booby-trapped: the wall clock is never read."""
     import time

@@ -20,6 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from execution.sync_state import StateMirror
+from kpi_contract import cli, jsonio
 from kpi_contract.build import NULL_PATH_ORDER, RUN_MODES, SAMPLE_COUNTS, build_kpis_v7
 from kpi_contract.reader import read_kpis
 from kpi_contract.schema import SCHEMA_VERSION, load_schema
@@ -159,4 +160,21 @@ def test_validate_names_each_payloads_own_version(tmp_path: Path) -> None:
     assert result.stdout.splitlines() == [
         f"{old}: valid kpis_v7 7.0.0 (checked against schema {SCHEMA_VERSION})",
         f"{new}: valid kpis_v7 {SCHEMA_VERSION}",
+    ]
+
+
+def test_validate_reports_each_read_of_a_file_given_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file named twice that a writer replaces between the two reads (7.0.0, then 7.1.0):
+    each line gives the version of the bytes that read validated, not of the last read."""
+    fixture = load_fixture(FIXTURE_FILES[0])
+    reads = iter([dump_document(fixture["expected"]),
+                  dump_document(model_document(build_kpis_v7(*builder_args(fixture))))])
+    monkeypatch.setattr(jsonio, "read_bytes", lambda name: next(reads))
+    path = str(tmp_path / "kpis_v7.json")
+    assert cli.main(["validate", path, path]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"{path}: valid kpis_v7 7.0.0 (checked against schema {SCHEMA_VERSION})",
+        f"{path}: valid kpis_v7 {SCHEMA_VERSION}",
     ]
