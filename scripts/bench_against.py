@@ -7,8 +7,9 @@ by side, round by round, in CPU time (``time.process_time``), like ``scripts/ben
 
 1. both builders on fixture 01 and on ``--examples`` damaged snapshots (the property tests'
    ``damaged_inputs`` strategy, each with a run_mode drawn from None and the executor's modes)
-   must give byte-identical payloads (``model_dump_json``): a faster builder that changed a rule
-   is a different builder, and the script exits 1 naming the first input that differs;
+   must give byte-identical payloads (``model_dump_json``), or raise the same exception: a faster
+   builder that changed a rule is a different builder, and the script exits 1 naming an input
+   that differs (hypothesis's smallest);
 2. the whole build on fixture 01, then each KPI group function both revisions have (nav, risk,
    router, performance), before and after, with the speed-up.
 
@@ -70,15 +71,22 @@ def extract_package(rev: str, into: Path) -> None:
 
 def differing_input(old: Callable[..., Any], new: Callable[..., Any], fixture: tuple[Any, ...],
                     examples: int) -> str | None:
-    """The first input on which the two builders' payloads differ, described; else None."""
+    """An input on which the two builders' payloads (or exceptions) differ, described; else
+    None."""
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
     from tests.test_build_properties import damaged_inputs
 
+    def outcome(build: Callable[..., Any], args: tuple[Any, ...], mode: str | None) -> str:
+        """The payload's JSON, or the exception the builder raised (compared like a payload)."""
+        try:
+            return str(build(*args, run_mode=mode).model_dump_json())
+        except Exception as exc:  # any exception is an outcome to compare
+            return f"raised {type(exc).__name__}: {exc}"
+
     def payloads(args: tuple[Any, ...], mode: str | None) -> tuple[str, str]:
-        return (old(*args, run_mode=mode).model_dump_json(),
-                new(*args, run_mode=mode).model_dump_json())
+        return outcome(old, args, mode), outcome(new, args, mode)
 
     before, after = payloads(fixture, "live")
     if before != after:
@@ -99,7 +107,7 @@ def differing_input(old: Callable[..., Any], new: Callable[..., Any], fixture: t
     except Exception:  # the difference, or hypothesis's report of it (a group when it is flaky)
         if not found:
             raise
-        return found[0]
+        return found[-1]  # the last one found: the smallest, once hypothesis has shrunk it
     return None
 
 
