@@ -20,6 +20,7 @@ from kpi_contract._values import (
     MISSING,
     Reading,
     Reason,
+    derived_with_count,
     first_of,
     first_ok,
     items_of,
@@ -55,9 +56,7 @@ def expectancy(expectancy_state: object) -> tuple[Reading, Reading]:
     top_level = first_of(state, TOP_LEVEL_EXPECTANCY_KEYS, number)
     if type(top_level) is not Reason:
         return top_level, MISSING
-    mean, trades = _weighted_mature_mean(items_of(state.get("symbols")))
-    value = first_ok(top_level, mean)
-    return value, (trades if type(value) is not Reason else MISSING)
+    return derived_with_count(top_level, *_weighted_mature_mean(items_of(state.get("symbols"))))
 
 
 def _weighted_mature_mean(entries: list[object]) -> tuple[Reading, Reading]:

@@ -34,6 +34,7 @@ from kpi_contract._values import (
     Reason,
     boolean,
     clamp,
+    derived_with_count,
     dig,
     first_of,
     first_ok,
@@ -339,9 +340,8 @@ def reject_rate(router: Mapping[Any, Any]) -> tuple[Reading, Reading]:
     top_level = first_of(router, TOP_LEVEL_REJECT_KEYS, fraction)
     if type(top_level) is not Reason:
         return top_level, MISSING
-    from_counts, orders = _reject_rate_from_counts(items_of(router.get("symbol_stats")))
-    value = first_ok(top_level, from_counts)
-    return value, (orders if type(value) is not Reason else MISSING)
+    return derived_with_count(top_level,
+                              *_reject_rate_from_counts(items_of(router.get("symbol_stats"))))
 
 
 def _reject_rate_from_counts(stats: list[object]) -> tuple[Reading, Reading]:

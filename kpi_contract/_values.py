@@ -372,6 +372,16 @@ def sum_counts(counts: Iterable[Reading]) -> Reading:
     return total if total <= MAX_COUNT else OUT_OF_RANGE
 
 
+def derived_with_count(top_level: Reason, derived: Reading, count: Reading
+                       ) -> tuple[Reading, Reading]:
+    """A KPI whose top-level source failed (``top_level``, its reason), read from a derived
+    source instead, with the sample count behind it: the count is published only beside a
+    derived value (a null KPI has a ``missing`` count); with no value either, the reason is the
+    first present source's (``first_ok``)."""
+    value = first_ok(top_level, derived)
+    return value, (count if type(value) is not Reason else MISSING)
+
+
 def pair_failure(first: Reading, second: Reading) -> Reason:
     """Why a pair of counts that must come together is unusable: both absent is ``missing``;
     otherwise the first present failure, and one count without the other is ``invalid``."""

@@ -178,3 +178,16 @@ def test_validate_reports_each_read_of_a_file_given_twice(
         f"{path}: valid kpis_v7 7.0.0 (checked against schema {SCHEMA_VERSION})",
         f"{path}: valid kpis_v7 {SCHEMA_VERSION}",
     ]
+
+
+def test_validate_names_a_newer_minor_as_declared(tmp_path: Path) -> None:
+    """A variant: a payload declaring a newer 7.x than the schema (a made-up 7.3.1 with only
+    fields this schema knows) is valid and reported under its own version, not as 7.1.0."""
+    fixture = load_fixture(FIXTURE_FILES[1])
+    doc = model_document(build_kpis_v7(*builder_args(fixture), run_mode="replay"))
+    path = tmp_path / "newer.json"
+    path.write_bytes(dump_document({**doc, "schema_version": "7.3.1"}))
+    result = run_cli("validate", str(path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        f"{path}: valid kpis_v7 7.3.1 (checked against schema {SCHEMA_VERSION})")
