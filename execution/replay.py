@@ -17,6 +17,13 @@ strict JSON: no duplicate key, finite doubles only, at most 64 levels deep). A m
 unreadable, oversized, non-regular (FIFO, device) or corrupt file becomes a None snapshot: its
 KPIs are null (``missing``) and its state file is not rewritten; the problem is logged once (one
 short line), not every loop, and the loop goes on.
+
+A recorded NAV's own age (``nav_age_s`` / ``age_s`` / ``age``: the builder's ``AGE_KEYS``) is
+dropped from the NAV snapshots, since it gave the age when the recording was made and a replay runs
+on the wall clock (docs/executor.md). The builder then takes the age from the recording's timestamp
+(``cache_ts``, ``updated_ts``, ...) against the wall clock, so an old recording shows an old NAV;
+a recording with an age but no timestamp publishes ``nav_age_s: null`` (``missing``), never the
+stale figure as if it were current.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from typing import Final
 
 from execution.snapshots import StateSnapshots
 from kpi_contract import jsonio
+from kpi_contract._nav import AGE_KEYS
 
 log = logging.getLogger("execution.replay")
 
@@ -49,8 +57,10 @@ class ReplaySource:
         """The recorded snapshots; None for each one that is missing or unusable."""
         problems: list[str] = []
         snapshots = StateSnapshots(
-            nav_health=self._load(NAV_HEALTH_NAMES, problems, required=False),
-            nav_state=self._load(NAV_STATE_NAMES, problems, required=False),
+            nav_health=_without_recorded_age(
+                self._load(NAV_HEALTH_NAMES, problems, required=False)),
+            nav_state=_without_recorded_age(
+                self._load(NAV_STATE_NAMES, problems, required=False)),
             positions=self._load(POSITIONS_NAMES, problems, required=False),
             router=self._load(ROUTER_NAMES, problems),
             risk=self._load(RISK_NAMES, problems),
@@ -78,3 +88,11 @@ class ReplaySource:
         if required:
             problems.append(f"{self.directory}: none of {', '.join(names)}; using no snapshot")
         return None
+
+
+def _without_recorded_age(nav: object) -> object:
+    """A recorded NAV snapshot without the age it had when recorded (``AGE_KEYS``); any other
+    value as it is."""
+    if isinstance(nav, dict) and any(key in nav for key in AGE_KEYS):
+        return {key: value for key, value in nav.items() if key not in AGE_KEYS}
+    return nav

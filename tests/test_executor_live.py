@@ -9,6 +9,7 @@ import os
 import resource
 import signal
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -268,8 +269,9 @@ def _close(got: Any, want: Any) -> bool:
 def test_replay_publishes_kpis_from_recorded_snapshots(
     tmp_path: Path, fixture: str, nav_file: str
 ) -> None:
-    """Recorded executor files in, the fixture's expected 7.1.0 KPIs out (ts and a clock age
-    aside), marked run_mode replay whatever the fixture's own run mode."""
+    """Recorded executor files in, the fixture's expected 7.1.0 KPIs out, marked run_mode replay
+    whatever the fixture's own run mode; the NAV ages with the wall clock from the recording's
+    timestamp, whether the recording gives its own age (``nav_health.json``) or not."""
     data = _fixture(fixture)
     recorded = tmp_path / "recorded"
     recorded.mkdir()
@@ -277,19 +279,37 @@ def test_replay_publishes_kpis_from_recorded_snapshots(
                       ("router_health.json", "router"), ("expectancy_v6.json", "expectancy")):
         if data[key] is not None:
             (recorded / name).write_text(json.dumps(data[key]))
+    started = time.time()
     result = run_executor(tmp_path, "--replay", str(recorded), "--loops", "1")
+    finished = time.time()
     assert result.returncode == 0, result.stderr
     got = json.loads((layout(tmp_path)[0] / "kpis_v7.json").read_text())
     want = {**data["expected_7_1"], "run_mode": "replay"}
     want["nulls"] = {k: v for k, v in want["nulls"].items() if k != "run_mode"}
-    ignored = ["ts"] if "age_s" in data["nav"] else ["ts", "nav"]  # nav.json ages with the clock
     for key, value in want.items():
-        if key not in ignored:
+        if key not in ("ts", "nav"):
             assert _close(got[key], value), key
-    if "nav" in ignored:
-        assert got["nav"]["nav_total"] == want["nav"]["nav_total"]
+    # The recording was made at the fixture's now_ts - nav_age_s; replayed now, it is that much older.
+    recorded_at = data["now_ts"] - want["nav"]["nav_age_s"]
+    assert started - recorded_at - 1e-6 <= got["nav"]["nav_age_s"] <= finished - recorded_at + 1e-6
+    assert {**got["nav"], "nav_age_s": None} == {**want["nav"], "nav_age_s": None}
     state, mirror = layout(tmp_path)
     assert files(mirror) == files(state)
+
+
+@pytest.mark.parametrize("age_key", ["age_s", "nav_age_s", "age"])
+def test_replay_never_publishes_a_recorded_age_as_current(tmp_path: Path, age_key: str) -> None:
+    """A recording that gives its NAV's age but no timestamp: replayed later, the age it had then
+    is not the age now, so ``nav_age_s`` is null (``missing``), never the stale figure."""
+    recorded = tmp_path / "recorded"
+    recorded.mkdir()
+    (recorded / "nav_health.json").write_text(
+        json.dumps({"nav_total": 4093.43, age_key: 12.4, "sources_ok": True}))
+    result = run_executor(tmp_path, "--replay", str(recorded), "--loops", "1")
+    assert result.returncode == 0, result.stderr
+    kpis = json.loads((layout(tmp_path)[0] / "kpis_v7.json").read_text())
+    assert kpis["nav"] == {"nav_total": 4093.43, "nav_age_s": None, "sources_ok": True}
+    assert kpis["nulls"]["nav.nav_age_s"] == "missing"
 
 
 def test_replay_degrades_missing_and_corrupt_files_to_nulls(tmp_path: Path) -> None:
