@@ -118,6 +118,19 @@ def test_fill_count_sums_the_symbols_whose_rate_entered_the_mean() -> None:
     assert outcome(doc, SLIP_FILLS) == (51, None)  # BTC 40 + ETH 11: another set of symbols
 
 
+def test_entry_means_over_zero_fills_keep_the_entries_rates_with_a_zero_count() -> None:
+    """Variant B before any fill (SPEC 4): the mean is the entries' own rates (SPEC 5, 0.0 is a
+    value) and the count beside it says 0 fills (docs/builder-decisions.md), never a null count
+    or a count made up from the rate."""
+    router = {"per_symbol": [entry("BTC", 0.0, 0.0), entry("ETH", 0.5, -1.0)],
+              "symbol_stats": {"BTC": stats(0, 0), "ETH": stats(0, 0)}}
+    doc = build(router=router)
+    assert outcome(doc, "router.maker_fill_share") == (0.25, None)
+    assert outcome(doc, FILLS) == (0, None)
+    assert outcome(doc, "router.avg_slippage_bps") == (-0.5, None)
+    assert outcome(doc, SLIP_FILLS) == (0, None)
+
+
 def test_a_symbol_listed_twice_is_one_sample() -> None:
     """Two entries for one symbol weigh twice in the mean (the 7.0.0 rule) but its fills are one
     set of observations: counted once."""

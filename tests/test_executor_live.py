@@ -289,7 +289,7 @@ def test_replay_publishes_kpis_from_recorded_snapshots(
     for key, value in want.items():
         if key not in ("ts", "nav"):
             assert _close(got[key], value), key
-    # The recording was made at the fixture's now_ts - nav_age_s; replayed now, it is that much older.
+    # Recorded at the fixture's now_ts - nav_age_s; replayed now, it is that much older.
     recorded_at = data["now_ts"] - want["nav"]["nav_age_s"]
     assert started - recorded_at - 1e-6 <= got["nav"]["nav_age_s"] <= finished - recorded_at + 1e-6
     assert {**got["nav"], "nav_age_s": None} == {**want["nav"], "nav_age_s": None}
