@@ -2,8 +2,10 @@
 
 Without files it reviews the newest frozen release against the current schema of ``--root``.
 ``--gate`` runs the whole CI gate on ``--root`` instead. Exit codes: 0 the declared version
-satisfies the changes (or the gate passes), 1 it does not (or the tool contradicted itself),
-2 usage errors, each as one ``FILE::$.json.path: message`` line on stderr.
+satisfies the changes (or the gate passes), 1 it does not (or the tool contradicted itself, or
+ran out of stack), 2 usage errors and schema files the review cannot use (unreadable, not a
+2020-12 schema, a ``$ref`` pointing nowhere or in a cycle that never goes down into the payload),
+each as one ``FILE::$.json.path: message`` line on stderr.
 
 Output goes through :mod:`kpi_contract.console`: a closed stdout (``>&-``), a reader that went
 away (``| head -1``) or a full disk (``> /dev/full``) drops the report but never the verdict:
@@ -61,6 +63,24 @@ def run(args: argparse.Namespace) -> int:
     except KpiContractError as exc:
         warn(str(exc))
         return EXIT_USAGE
+    except RecursionError:
+        # The last guard, not the rule. Loading refuses what made Python's stack run out (a
+        # $ref cycle that never goes down into the payload, nesting beyond
+        # normalize.MAX_NESTING), each as a one-line schema file error (exit 2). The review then
+        # hands both schemas to python-jsonschema, referencing and its own samplers, whose
+        # recursion no bound checked here proves finite for every input; should one still run
+        # out of stack, that is the tool failing on an input it accepted: the README's one line
+        # and exit 1 (a review tool error), never a 2,000-line traceback.
+        warn(f"kpi-contract review: error: {_inputs(args)}: Python's recursion limit was "
+             "reached while reviewing (a review tool error: please report these schemas)")
+        return EXIT_FAIL
+
+
+def _inputs(args: argparse.Namespace) -> str:
+    """What the failed run was reviewing: the two files, or the repository root."""
+    if args.gate or len(args.schemas) != 2:
+        return f"--root {args.root}"
+    return " -> ".join(args.schemas)
 
 
 def _review(args: argparse.Namespace) -> int:
