@@ -23,12 +23,13 @@ from kpi_contract import jsonio
 from kpi_contract.build import RUN_MODES, build_kpis_v7
 from kpi_contract.console import OneLineArgumentParser, say, setup, silence_stdout, warn
 from kpi_contract.dashboard.command import register as register_dashboard
-from kpi_contract.errors import KpiContractError, StateFileError, Violation
+from kpi_contract.errors import KpiContractError, Violation
 from kpi_contract.fleet_command import register as register_fleet
 from kpi_contract.publish import publish_kpis
 from kpi_contract.review.command import register as register_review
 from kpi_contract.schema import SCHEMA_VERSION, schema_path
 from kpi_contract.serialize import dump_document, model_document
+from kpi_contract.snapshot_fixture import load_fixture
 from kpi_contract.validation import validate_bytes
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -92,10 +93,7 @@ def _validation_result(name: str, violations: list[Violation]) -> dict[str, Any]
 
 def _cmd_build(args: argparse.Namespace) -> int:
     if args.fixture is not None:
-        fixture = jsonio.load(args.fixture)
-        if not isinstance(fixture, dict) or "now_ts" not in fixture:
-            raise StateFileError(args.fixture, "not a snapshot fixture (no now_ts)")
-        _apply_non_finite_fields(fixture)
+        fixture = load_fixture(args.fixture)
         now_ts = fixture["now_ts"] if args.now is None else args.now
         inputs = [fixture.get(key) for key in ("nav", "risk", "router", "expectancy")]
         run_mode = fixture.get("run_mode") if args.run_mode is None else args.run_mode
@@ -123,18 +121,6 @@ def _cmd_build(args: argparse.Namespace) -> int:
         return EXIT_INVALID if result.violations else EXIT_USAGE
     say(f"{args.out}: wrote {result.bytes_written} bytes (kpis_v7 {SCHEMA_VERSION})")
     return EXIT_OK
-
-
-def _apply_non_finite_fields(fixture: dict[str, Any]) -> None:
-    """Set the fixture's ``_python_nan_fields`` / ``_python_inf_fields`` (JSON cannot hold them)."""
-    targets = [(p, float("nan")) for p in fixture.get("_python_nan_fields") or []]
-    targets += [(p, float(s)) for p, s in (fixture.get("_python_inf_fields") or {}).items()]
-    for dotted, value in targets:
-        *parents, last = str(dotted).split(".")
-        node: Any = fixture
-        for part in parents:
-            node = node[int(part)] if isinstance(node, list) else node[part]
-        node[int(last) if isinstance(node, list) else last] = value
 
 
 # --- schema ------------------------------------------------------------------------------------
