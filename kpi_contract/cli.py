@@ -21,7 +21,14 @@ from typing import Any
 
 from kpi_contract import jsonio
 from kpi_contract.build import RUN_MODES, build_kpis_v7
-from kpi_contract.console import OneLineArgumentParser, say, setup, silence_stdout, warn
+from kpi_contract.console import (
+    OneLineArgumentParser,
+    say,
+    say_line,
+    setup,
+    silence_stdout,
+    warn,
+)
 from kpi_contract.dashboard.command import register as register_dashboard
 from kpi_contract.errors import KpiContractError, Violation
 from kpi_contract.fleet_command import register as register_fleet
@@ -68,7 +75,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         say(json.dumps({"status": status, "files": results}, indent=2))
     else:
         for line in valid_lines:
-            say(line)
+            say_line(line)
     return worst
 
 
@@ -119,7 +126,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     if not result.ok:
         warn(result.describe())
         return EXIT_INVALID if result.violations else EXIT_USAGE
-    say(f"{args.out}: wrote {result.bytes_written} bytes (kpis_v7 {SCHEMA_VERSION})")
+    say_line(f"{args.out}: wrote {result.bytes_written} bytes (kpis_v7 {SCHEMA_VERSION})")
     return EXIT_OK
 
 

@@ -19,7 +19,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from kpi_contract.console import say, warn
+from kpi_contract.console import say, say_line, warn
 from kpi_contract.errors import KpiContractError
 from kpi_contract.review.gate import run_gate
 from kpi_contract.review.loading import load_schema_file
@@ -115,7 +115,7 @@ def _gate(root: Path, output: str) -> int:
         say(json.dumps(document, indent=2))
     elif failures:
         for failure in failures:
-            say(f"gate: {failure}")
+            say_line(f"gate: {failure}")
     else:
-        say(f"gate: passed ({root})")
+        say_line(f"gate: passed ({root})")
     return EXIT_FAIL if failures else EXIT_OK
