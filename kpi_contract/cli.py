@@ -130,6 +130,16 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+SNAPSHOT_OPTIONS = ("--nav", "--risk", "--router", "--expectancy")
+_INDENT = "\n" + " " * len("usage: kpi-contract build ")
+BUILD_USAGE = (
+    "%(prog)s [-h] [--fixture FILE | [--nav FILE] [--risk FILE] [--router FILE]" + _INDENT
+    + "[--expectancy FILE]] [--now EPOCH_S]" + _INDENT
+    + "[--run-mode {" + ",".join(RUN_MODES) + "}] [--out FILE]"
+)
+"""``build``'s usage line: ``--fixture`` or any of the four snapshot files, not both."""
+
+
 # --- schema ------------------------------------------------------------------------------------
 
 def _cmd_schema(args: argparse.Namespace) -> int:
@@ -154,13 +164,20 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--format", choices=("text", "json"), default="text")
     validate.set_defaults(func=_cmd_validate)
 
-    build = commands.add_parser("build", help="build a kpis_v7 payload from snapshot files")
-    source = build.add_mutually_exclusive_group()
-    source.add_argument("--fixture", metavar="FILE", help="a snapshot fixture file")
-    source.add_argument("--nav", metavar="FILE", help="nav.json or a nav_health snapshot")
-    build.add_argument("--risk", metavar="FILE", help="risk_snapshot.json")
-    build.add_argument("--router", metavar="FILE", help="router_health.json")
-    build.add_argument("--expectancy", metavar="FILE", help="expectancy_v6.json")
+    # argparse's mutually exclusive groups cannot say "--fixture, or any of the four snapshot
+    # files": the usage line says it, and main() refuses the mix in one line (exit 2).
+    build = commands.add_parser(
+        "build", help="build a kpis_v7 payload from snapshot files", usage=BUILD_USAGE,
+        description="Build a kpis_v7 payload from one snapshot fixture, or from snapshot files "
+        "(any of them; one not given is None: its KPIs are null, missing). Not both.")
+    fixture = build.add_argument_group("either one fixture")
+    fixture.add_argument("--fixture", metavar="FILE", help="a snapshot fixture file (now_ts, "
+                         "the four snapshots, run_mode); not with " + ", ".join(SNAPSHOT_OPTIONS))
+    snapshots = build.add_argument_group("or snapshot files (not with --fixture)")
+    snapshots.add_argument("--nav", metavar="FILE", help="nav.json or a nav_health snapshot")
+    snapshots.add_argument("--risk", metavar="FILE", help="risk_snapshot.json")
+    snapshots.add_argument("--router", metavar="FILE", help="router_health.json")
+    snapshots.add_argument("--expectancy", metavar="FILE", help="expectancy_v6.json")
     build.add_argument("--now", type=float, metavar="EPOCH_S",
                        help="build time (default: the fixture's now_ts, else the current time)")
     build.add_argument("--run-mode", choices=RUN_MODES,
@@ -184,11 +201,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     setup()
     args = build_parser().parse_args(argv)
-    if args.command == "build" and args.fixture is not None and any(
-        (args.risk, args.router, args.expectancy)
-    ):
-        warn("kpi-contract build: error: --fixture cannot be combined with snapshot files")
-        return EXIT_USAGE
+    if args.command == "build" and args.fixture is not None:
+        mixed = [o for o in SNAPSHOT_OPTIONS if getattr(args, o.removeprefix("--")) is not None]
+        if mixed:
+            warn(f"kpi-contract build: error: --fixture cannot be combined with "
+                 f"{', '.join(mixed)} (see --help)")
+            return EXIT_USAGE
     try:
         code: int = args.func(args)
     except KpiContractError as exc:

@@ -202,6 +202,39 @@ def test_build_fixture_sets_its_nan_and_inf_fields(tmp_path: Path) -> None:
     assert doc["performance"] != clean["performance"]  # BTCUSDT's infinite expectancy left out
 
 
+SNAPSHOT_OPTIONS = ("--nav", "--risk", "--router", "--expectancy")
+
+
+def test_build_help_says_fixture_excludes_every_snapshot_file() -> None:
+    """``build --help``: the usage line puts ``--fixture`` against all four snapshot options
+    (not only ``--nav``), and ``--fixture``'s own help says so."""
+    result = run_cli("build", "--help")
+    assert result.returncode == 0
+    usage = " ".join(result.stdout.split("\n\n", 1)[0].split())
+    assert "[--fixture FILE | [--nav FILE] [--risk FILE] [--router FILE] [--expectancy FILE]]" \
+        in usage
+    assert "not with --nav, --risk, --router, --expectancy" in " ".join(result.stdout.split())
+
+
+@pytest.mark.parametrize("options", [("--nav",), ("--risk",), ("--router",), ("--expectancy",),
+                                     ("--risk", "--expectancy")])
+def test_build_fixture_with_any_snapshot_file_is_refused_in_one_line(
+        tmp_path: Path, options: tuple[str, ...]) -> None:
+    """``--fixture`` with any snapshot option: exit 2, one line naming the options given."""
+    args = [arg for option in options for arg in (option, str(FIXTURE))]
+    result = run_cli("build", "--fixture", str(FIXTURE), *args)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (f"kpi-contract build: error: --fixture cannot be combined with "
+                             f"{', '.join(options)} (see --help)\n")
+
+
+def test_build_snapshot_files_combine_freely() -> None:
+    """Without ``--fixture``, any of the four snapshot options go together."""
+    args = [arg for option in SNAPSHOT_OPTIONS for arg in (option, str(FIXTURE))]
+    result = run_cli("build", *args, "--now", "1767225600")
+    assert result.returncode == 0, result.stderr
+
+
 def test_validate_accepts_a_7_0_0_payload(tmp_path: Path) -> None:
     """A payload written by 7.0.0 (a fixture's 7.0.0 expectation) is valid under 7.1.0."""
     old = tmp_path / "kpis_v7.json"
