@@ -38,7 +38,7 @@ from execution.snapshots import StateSnapshots
 from execution.state_files import add_directory_options, add_interval_option
 from execution.state_publish import PublishReport, publish_state
 from execution.sync_state import StateMirror, SyncReport, prepare_mirror
-from kpi_contract.console import OneLineArgumentParser, say, setup, warn
+from kpi_contract.console import OneLineArgumentParser, log_to_stderr, say_line, setup, warn
 from kpi_contract.errors import KpiContractError
 from kpi_contract.jsonio import os_reason
 from kpi_contract.writer import create_directory
@@ -227,7 +227,7 @@ def _loop(
     notes.append(f"run mode {run_mode}")
     startup = mirror.sync_once()
     notes.append(f"mirror {startup.summary()}")
-    say(f"executor_live: startup-sync: {'; '.join(notes)}")
+    say_line(f"executor_live: startup-sync: {'; '.join(notes)}")
     totals: Counter[str] = Counter()
     loop = 0
     while not stop.requested and (args.loops is None or loop < args.loops):
@@ -246,12 +246,12 @@ def _loop(
                       mirror_errors=len(sync.errors))
         if sync.remote is not None:
             totals.update(upload_errors=len(sync.remote.errors))
-        say(_progress(loop, report, sync, failures))
+        say_line(_progress(loop, report, sync, failures))
         if args.loops is None or loop < args.loops:
             stop.sleep(args.interval)
     why = f"stopped on {stop.signal_name}" if stop.requested else "finished"
     counts = ", ".join(f"{k} {totals[k]}" for k in sorted(totals)) or "no failures"
-    say(f"executor_live: {why} after {loop} loop(s); {counts}")
+    say_line(f"executor_live: {why} after {loop} loop(s); {counts}")
     return 0
 
 
@@ -265,6 +265,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.loops is not None and args.loops < 1:
         warn("executor_live: --loops must be >= 1")
         return 2
-    logging.basicConfig(level=logging.INFO, format="executor_live: %(levelname)s %(message)s")
+    log_to_stderr("executor_live")
     with StopSignal() as stop:
         return run(args, stop)

@@ -83,7 +83,13 @@ from execution.state_files import (
 )
 from kpi_contract import jsonio
 from kpi_contract._nav import CLOCK_SKEW_TOLERANCE_S
-from kpi_contract.console import OneLineArgumentParser, say, setup, warn
+from kpi_contract.console import (
+    OneLineArgumentParser,
+    log_to_stderr,
+    say_line,
+    setup,
+    warn,
+)
 from kpi_contract.errors import KpiContractError, clip
 from kpi_contract.models import KpisV7
 from kpi_contract.validation import validate_document
@@ -518,7 +524,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; see the module docstring for exit codes."""
     setup()
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="sync_state: %(levelname)s %(message)s")
+    log_to_stderr("sync_state")
     try:
         problems = prepare_mirror(args.state_dir, args.mirror_dir)
     except ValueError as exc:
@@ -549,7 +555,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(mirror: StateMirror, args: argparse.Namespace) -> int:
     if args.once:
         report = mirror.sync_once()
-        say(f"sync_state: {report.summary()}")
+        say_line(f"sync_state: {report.summary()}")
         if report.errors or not (report.remote is None or report.remote.ok):
             return 2
         return 1 if report.rejected else 0
@@ -557,9 +563,9 @@ def _run(mirror: StateMirror, args: argparse.Namespace) -> int:
         while not stop.requested:
             report = mirror.sync_once()
             if report.copied or report.errors or report.rejected or _remote_news(report.remote):
-                say(f"sync_state: {report.summary()}")
+                say_line(f"sync_state: {report.summary()}")
             stop.sleep(args.interval)
-    say(f"sync_state: stopped on {stop.signal_name}")
+    say_line(f"sync_state: stopped on {stop.signal_name}")
     return 0
 
 

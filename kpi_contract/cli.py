@@ -21,14 +21,22 @@ from typing import Any
 
 from kpi_contract import jsonio
 from kpi_contract.build import RUN_MODES, build_kpis_v7
-from kpi_contract.console import OneLineArgumentParser, say, setup, silence_stdout, warn
+from kpi_contract.console import (
+    OneLineArgumentParser,
+    say,
+    say_line,
+    setup,
+    silence_stdout,
+    warn,
+)
 from kpi_contract.dashboard.command import register as register_dashboard
-from kpi_contract.errors import KpiContractError, StateFileError, Violation
+from kpi_contract.errors import KpiContractError, Violation
 from kpi_contract.fleet_command import register as register_fleet
 from kpi_contract.publish import publish_kpis
 from kpi_contract.review.command import register as register_review
 from kpi_contract.schema import SCHEMA_VERSION, schema_path
 from kpi_contract.serialize import dump_document, model_document
+from kpi_contract.snapshot_fixture import load_fixture
 from kpi_contract.validation import validate_bytes
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -67,7 +75,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         say(json.dumps({"status": status, "files": results}, indent=2))
     else:
         for line in valid_lines:
-            say(line)
+            say_line(line)
     return worst
 
 
@@ -92,10 +100,7 @@ def _validation_result(name: str, violations: list[Violation]) -> dict[str, Any]
 
 def _cmd_build(args: argparse.Namespace) -> int:
     if args.fixture is not None:
-        fixture = jsonio.load(args.fixture)
-        if not isinstance(fixture, dict) or "now_ts" not in fixture:
-            raise StateFileError(args.fixture, "not a snapshot fixture (no now_ts)")
-        _apply_non_finite_fields(fixture)
+        fixture = load_fixture(args.fixture)
         now_ts = fixture["now_ts"] if args.now is None else args.now
         inputs = [fixture.get(key) for key in ("nav", "risk", "router", "expectancy")]
         run_mode = fixture.get("run_mode") if args.run_mode is None else args.run_mode
@@ -121,20 +126,18 @@ def _cmd_build(args: argparse.Namespace) -> int:
     if not result.ok:
         warn(result.describe())
         return EXIT_INVALID if result.violations else EXIT_USAGE
-    say(f"{args.out}: wrote {result.bytes_written} bytes (kpis_v7 {SCHEMA_VERSION})")
+    say_line(f"{args.out}: wrote {result.bytes_written} bytes (kpis_v7 {SCHEMA_VERSION})")
     return EXIT_OK
 
 
-def _apply_non_finite_fields(fixture: dict[str, Any]) -> None:
-    """Set the fixture's ``_python_nan_fields`` / ``_python_inf_fields`` (JSON cannot hold them)."""
-    targets = [(p, float("nan")) for p in fixture.get("_python_nan_fields") or []]
-    targets += [(p, float(s)) for p, s in (fixture.get("_python_inf_fields") or {}).items()]
-    for dotted, value in targets:
-        *parents, last = str(dotted).split(".")
-        node: Any = fixture
-        for part in parents:
-            node = node[int(part)] if isinstance(node, list) else node[part]
-        node[int(last) if isinstance(node, list) else last] = value
+SNAPSHOT_OPTIONS = ("--nav", "--risk", "--router", "--expectancy")
+_INDENT = "\n" + " " * len("usage: kpi-contract build ")
+BUILD_USAGE = (
+    "%(prog)s [-h] [--fixture FILE | [--nav FILE] [--risk FILE] [--router FILE]" + _INDENT
+    + "[--expectancy FILE]] [--now EPOCH_S]" + _INDENT
+    + "[--run-mode {" + ",".join(RUN_MODES) + "}] [--out FILE]"
+)
+"""``build``'s usage line: ``--fixture`` or any of the four snapshot files, not both."""
 
 
 # --- schema ------------------------------------------------------------------------------------
@@ -161,13 +164,20 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--format", choices=("text", "json"), default="text")
     validate.set_defaults(func=_cmd_validate)
 
-    build = commands.add_parser("build", help="build a kpis_v7 payload from snapshot files")
-    source = build.add_mutually_exclusive_group()
-    source.add_argument("--fixture", metavar="FILE", help="a snapshot fixture file")
-    source.add_argument("--nav", metavar="FILE", help="nav.json or a nav_health snapshot")
-    build.add_argument("--risk", metavar="FILE", help="risk_snapshot.json")
-    build.add_argument("--router", metavar="FILE", help="router_health.json")
-    build.add_argument("--expectancy", metavar="FILE", help="expectancy_v6.json")
+    # argparse's mutually exclusive groups cannot say "--fixture, or any of the four snapshot
+    # files": the usage line says it, and main() refuses the mix in one line (exit 2).
+    build = commands.add_parser(
+        "build", help="build a kpis_v7 payload from snapshot files", usage=BUILD_USAGE,
+        description="Build a kpis_v7 payload from one snapshot fixture, or from snapshot files "
+        "(any of them; one not given is None: its KPIs are null, missing). Not both.")
+    fixture = build.add_argument_group("either one fixture")
+    fixture.add_argument("--fixture", metavar="FILE", help="a snapshot fixture file (now_ts, "
+                         "the four snapshots, run_mode); not with " + ", ".join(SNAPSHOT_OPTIONS))
+    snapshots = build.add_argument_group("or snapshot files (not with --fixture)")
+    snapshots.add_argument("--nav", metavar="FILE", help="nav.json or a nav_health snapshot")
+    snapshots.add_argument("--risk", metavar="FILE", help="risk_snapshot.json")
+    snapshots.add_argument("--router", metavar="FILE", help="router_health.json")
+    snapshots.add_argument("--expectancy", metavar="FILE", help="expectancy_v6.json")
     build.add_argument("--now", type=float, metavar="EPOCH_S",
                        help="build time (default: the fixture's now_ts, else the current time)")
     build.add_argument("--run-mode", choices=RUN_MODES,
@@ -191,11 +201,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     setup()
     args = build_parser().parse_args(argv)
-    if args.command == "build" and args.fixture is not None and any(
-        (args.risk, args.router, args.expectancy)
-    ):
-        warn("kpi-contract build: error: --fixture cannot be combined with snapshot files")
-        return EXIT_USAGE
+    if args.command == "build" and args.fixture is not None:
+        mixed = [o for o in SNAPSHOT_OPTIONS if getattr(args, o.removeprefix("--")) is not None]
+        if mixed:
+            warn(f"kpi-contract build: error: --fixture cannot be combined with "
+                 f"{', '.join(mixed)} (see --help)")
+            return EXIT_USAGE
     try:
         code: int = args.func(args)
     except KpiContractError as exc:

@@ -12,6 +12,13 @@ Three things turn an honest one-line message into a traceback, and none of them 
   final flush does not fail either) and the command goes on: the executor keeps publishing, a
   validation still exits with its verdict.
 - **A closed stderr**: the same, for error lines.
+
+And one thing turns one line into several, or into commands for the terminal: a file name, a key
+or an argument holding a newline, a CR or an ESC. Every error line (``warn``), every result or
+progress line about a file (``say_line``), every usage error and every log line of the
+``execution`` commands (``log_to_stderr``) goes through ``kpi_contract.errors.one_line``: control
+characters escaped (``\\n``, ``\\x1b``), cut to ``MAX_LINE_CHARS``. Whole documents (JSON, the
+review's Markdown, the schema) go through ``say`` untouched: their encoder escapes what it must.
 """
 
 from __future__ import annotations
@@ -19,17 +26,20 @@ from __future__ import annotations
 import argparse
 import codecs
 import contextlib
+import logging
 import os
 import sys
 from typing import NoReturn, TextIO
+
+from kpi_contract.errors import one_line
 
 
 class OneLineArgumentParser(argparse.ArgumentParser):
     """argparse that reports a usage error in one line on stderr (exit 2), not usage + error."""
 
     def error(self, message: str) -> NoReturn:
-        """``PROG: error: MESSAGE (see --help)``, exit 2."""
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+        """``PROG: error: MESSAGE (see --help)``, exit 2; one line whatever the arguments held."""
+        self.exit(2, one_line(f"{self.prog}: error: {message} (see --help)") + "\n")
 
 
 ESCAPE_ERRORS = "kpi_contract.escape"
@@ -65,9 +75,30 @@ def say(text: str, end: str = "\n") -> None:
     _write(sys.stdout, text + end, stderr=False)
 
 
+def say_line(text: str) -> None:
+    """Write ``text`` to stdout as one line (``one_line``: control characters escaped, cut):
+    for a result or progress line that names a file or holds what a file said."""
+    say(one_line(text))
+
+
 def warn(text: str) -> None:
-    """Write one line to stderr; a closed stderr silences it."""
-    _write(sys.stderr, text + "\n", stderr=True)
+    """Write ``text`` to stderr as one line (``one_line``); a closed stderr silences it."""
+    _write(sys.stderr, one_line(text) + "\n", stderr=True)
+
+
+class OneLineFormatter(logging.Formatter):
+    """A log record as one line (``one_line``), whatever its message and arguments held."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The standard formatting, then ``one_line`` on the whole of it."""
+        return one_line(super().format(record))
+
+
+def log_to_stderr(program: str) -> None:
+    """Log INFO and above to stderr as ``PROGRAM: LEVEL message``, one line per record."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(OneLineFormatter(f"{program}: %(levelname)s %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
 
 
 def silence_stdout() -> None:

@@ -12,18 +12,65 @@ from typing import Final
 MAX_MESSAGE_CHARS: Final = 300
 """Longest error message the package produces; longer ones keep their start and their end."""
 
+MAX_LINE_CHARS: Final = 800
+"""Longest line a command prints about a file (an error, a log line, a result), escapes counted:
+``one_line`` cuts longer ones. A file name, a JSON path (100) and a message (300) fit whole."""
+
+MAX_NAME_CHARS: Final = 300
+"""In a ``FILE::...`` line longer than ``MAX_LINE_CHARS``, the part before ``::`` is cut to this
+first, keeping its start and its end (where the file's own name is)."""
+
 
 def clip(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
-    """``text`` cut to at most about ``limit`` characters, on one line.
+    """``text`` cut to at most ``limit`` characters.
 
     A message that quotes a value (a multi-megabyte string where a number belongs, a huge key)
     keeps its start and its end, which is where validators put the rule (``... is not of type
-    "number"``), and says how much was left out. Newlines become spaces: an error is one line.
+    "number"``), and says how much was left out. Only the length: the text is kept as it is
+    (a JSON output encodes it); :func:`one_line` makes it one safe line for a terminal or a log.
     """
     if len(text) > limit:
         head, tail = limit * 2 // 3 - 20, limit // 4 - 10  # the marker takes up to 30 more
         text = f"{text[:head]}...[{len(text) - head - tail} characters]...{text[-tail:]}"
-    return text.replace("\r", " ").replace("\n", " ")
+    return text
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with every character a terminal would act on or not show written as Python's
+    ``repr`` writes it: ``\\n``, ``\\r``, ``\\t``, ``\\x1b``, ``\\x9b``, ``\\u2028``,
+    ``\\u202e``...
+
+    What is escaped is what ``str.isprintable`` refuses (control characters C0 and C1, line and
+    paragraph separators, format characters such as the bidirectional overrides, unassigned code
+    points), except the lone surrogates by which Python hands over a path's bytes that are not
+    UTF-8: the console's error handler prints those as ``\\xff`` (kpi_contract.console). A
+    backslash is left alone, so escaping twice changes nothing; the result is for reading, not
+    for decoding back.
+    """
+    if text.isprintable():
+        return text
+    return "".join(
+        c if c.isprintable() or "\ud800" <= c <= "\udfff" else repr(c)[1:-1] for c in text
+    )
+
+
+def one_line(text: str, limit: int = MAX_LINE_CHARS) -> str:
+    """``text`` as one line a terminal shows as it is, of at most ``limit`` characters.
+
+    Control characters (newline, CR and ESC among them) are escaped (:func:`escape_controls`),
+    so a hostile file name or key can neither split the line nor send escape codes to the
+    operator's terminal. A longer line is cut keeping its start and its end; in a
+    ``FILE::$.json.path: message`` line the file part is cut first (:data:`MAX_NAME_CHARS`), so
+    the file's own name and the message both stay. Applying it twice changes nothing.
+    The one function every command's error, log and result line goes through (README, "Errors").
+    """
+    text = escape_controls(clip(text, 4 * limit))  # bounded work whatever the input's length
+    if len(text) <= limit:
+        return text
+    name, separator, rest = text.partition("::")
+    if separator and len(name) > MAX_NAME_CHARS:
+        text = f"{clip(name, MAX_NAME_CHARS)}{separator}{rest}"
+    return clip(text, limit)
 
 
 @dataclass(frozen=True)

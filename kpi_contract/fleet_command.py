@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from typing import Any
 
+from kpi_contract.console import say, warn
+from kpi_contract.errors import escape_controls
 from kpi_contract.fleet import FleetEntry, read_fleet
 from kpi_contract.reader import DEFAULT_MAX_AGE_S
 from kpi_contract.s3 import MissingExtraError, RemoteStoreError
@@ -48,23 +49,23 @@ def run(args: argparse.Namespace) -> int:
     try:
         entries = read_fleet(args.url, now_ts=now_ts, max_age_s=args.max_age)
     except ValueError as exc:
-        print(f"kpi-contract fleet: error: {exc}", file=sys.stderr)
+        warn(f"kpi-contract fleet: error: {exc}")
         return EXIT_USAGE
     except MissingExtraError as exc:
-        print(f"kpi-contract fleet: error: {exc}", file=sys.stderr)
+        warn(f"kpi-contract fleet: error: {exc}")
         return EXIT_USAGE
     except RemoteStoreError as exc:
-        print(exc, file=sys.stderr)
+        warn(str(exc))
         return EXIT_USAGE
     for entry in entries:
         if entry.error is not None:
-            print(entry.error, file=sys.stderr)
+            warn(entry.error)
     if not entries:
-        print(f"{args.url}::$: no executor has published under this prefix", file=sys.stderr)
+        warn(f"{args.url}::$: no executor has published under this prefix")
     if args.format == "json":
-        print(json.dumps(_json_report(args.url, now_ts, args.max_age, entries), indent=2))
+        say(json.dumps(_json_report(args.url, now_ts, args.max_age, entries), indent=2))
     else:
-        print(_table(entries))
+        say(_table(entries))
     failed = not entries or any(entry.reading is None for entry in entries)
     return EXIT_INVALID if failed else EXIT_OK
 
@@ -96,8 +97,11 @@ _COLUMNS = ("EXECUTOR", "STATUS", "AGE_S", "TS", "NAV_TOTAL", "DD_STATE", "ROUTE
 
 
 def _table(entries: list[FleetEntry]) -> str:
-    """Aligned columns; a null KPI shows as ``-`` (no data), never as a healthy default."""
-    rows = [_COLUMNS, *(_row(e) for e in entries)]
+    """Aligned columns; a null KPI shows as ``-`` (no data), never as a healthy default. Every
+    cell has its control characters escaped: an executor id is a key prefix anyone with write
+    access to the store chose, and a newline or ESC in it must not break the table or reach
+    the terminal."""
+    rows = [_COLUMNS, *(tuple(escape_controls(c) for c in _row(e)) for e in entries)]
     widths = [max(len(row[i]) for row in rows) for i in range(len(_COLUMNS) - 1)]
     return "\n".join(
         "  ".join([*(cell.ljust(w) for cell, w in zip(row, widths, strict=False)), row[-1]])

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from kpi_contract.errors import Violation, clip
+from kpi_contract.errors import Violation, clip, one_line
 from kpi_contract.serialize import dump_document
 
 FILE_MODE = 0o644
@@ -55,10 +55,10 @@ class WriteResult:
     violations: tuple[Violation, ...] = ()
 
     def describe(self) -> str:
-        """One log line: what was written, or why nothing was."""
+        """One log line (``one_line``): what was written, or why nothing was."""
         if self.ok:
-            return f"{self.path}: wrote {self.bytes_written} bytes"
-        return self.error or f"{self.path}: write failed"
+            return one_line(f"{self.path}: wrote {self.bytes_written} bytes")
+        return one_line(self.error or f"{self.path}: write failed")
 
     def __str__(self) -> str:
         return self.describe()

@@ -136,6 +136,105 @@ def test_build_fixture_with_an_unknown_run_mode_is_a_usage_error(tmp_path: Path,
     assert result.stderr.startswith(f"{bad}::$.run_mode: must be one of")
 
 
+BAD_NON_FINITE_FIELDS: list[tuple[dict[str, object], str]] = [
+    # the fresh-user attack's five
+    ({"_python_nan_fields": ["nav.nope.deeper"]},
+     "$._python_nan_fields[0]: 'nav.nope.deeper' leads nowhere: $.nav has no key 'nope'"),
+    ({"_python_nan_fields": ["router.per_symbol.99.x"]},
+     "$._python_nan_fields[0]: 'router.per_symbol.99.x' leads nowhere: $.router.per_symbol has "
+     "no item '99' (it has 3, from 0)"),
+    ({"_python_nan_fields": "nav.nav_total"},
+     "$._python_nan_fields: must be a list of dot paths, got a string 'nav.nav_total'"),
+    ({"_python_inf_fields": {"nav.nav_total": "sideways"}},
+     "$._python_inf_fields['nav.nav_total']: must be \"+inf\" or \"-inf\", got a string "
+     "'sideways'"),
+    ({"_python_inf_fields": ["nav.nav_total"]},
+     "$._python_inf_fields: must be an object mapping dot paths to \"+inf\" or \"-inf\", got "
+     "an array"),
+    # variants of the same kinds: another field, another group, another bad shape
+    ({"_python_nan_fields": [7]}, "$._python_nan_fields[0]: must be a dot path, got a number (7)"),
+    ({"_python_nan_fields": ["now_ts.x"]},
+     "$._python_nan_fields[0]: 'now_ts.x' leads nowhere: $.now_ts is a number (1767225600.0), "
+     "not an object or an array"),
+    ({"_python_nan_fields": ["risk.symbols.-1.router.slip_q50"]},
+     "$._python_nan_fields[0]: 'risk.symbols.-1.router.slip_q50' leads nowhere: $.risk.symbols "
+     "has no item '-1' (it has 3, from 0)"),
+    ({"_python_inf_fields": {"expectancy.symbols.BTCUSDT.expectancy": 1}},
+     "$._python_inf_fields['expectancy.symbols.BTCUSDT.expectancy']: must be \"+inf\" or "
+     "\"-inf\", got a number (1)"),
+    ({"_python_inf_fields": {"expectancy.symbols.NOPE.expectancy": "-inf"}},
+     "$._python_inf_fields['expectancy.symbols.NOPE.expectancy']: "
+     "'expectancy.symbols.NOPE.expectancy' leads nowhere: $.expectancy.symbols has no key "
+     "'NOPE'"),
+]
+
+
+@pytest.mark.parametrize(("fields", "message"), BAD_NON_FINITE_FIELDS,
+                         ids=[str(i) for i in range(len(BAD_NON_FINITE_FIELDS))])
+def test_build_fixture_with_malformed_non_finite_fields_is_one_line_exit_2(
+        tmp_path: Path, fields: dict[str, object], message: str) -> None:
+    """A fixture whose ``_python_nan_fields`` / ``_python_inf_fields`` are malformed (a path
+    leading nowhere, a string or array where a list or mapping belongs, a sign that is not
+    "+inf"/"-inf"): one line naming the file, the entry and what is wrong; exit 2, no output."""
+    fixture = json.loads(FIXTURE.read_text())
+    fixture.update(fields)
+    bad = tmp_path / "fixture.json"
+    bad.write_text(json.dumps(fixture))
+    result = run_cli("build", "--fixture", str(bad))
+    assert (result.returncode, result.stdout) == (2, ""), result.stderr[-400:]
+    assert result.stderr == f"{bad}::{message}\n"
+
+
+def test_build_fixture_sets_its_nan_and_inf_fields(tmp_path: Path) -> None:
+    """Well-formed NaN / inf entries reach the builder: those KPIs are null, reason invalid, and
+    a new key on an object is allowed (the fixtures' own loader allows it)."""
+    fixture = json.loads(FIXTURE.read_text())
+    fixture["_python_nan_fields"] = ["nav.nav_total"]
+    fixture["_python_inf_fields"] = {"expectancy.symbols.BTCUSDT.expectancy": "+inf",
+                                     "nav.brand_new": "-inf"}
+    good = tmp_path / "fixture.json"
+    good.write_text(json.dumps(fixture))
+    result = run_cli("build", "--fixture", str(good))
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert (doc["nav"]["nav_total"], doc["nulls"]["nav.nav_total"]) == (None, "invalid")
+    clean = json.loads(run_cli("build", "--fixture", str(FIXTURE)).stdout)
+    assert doc["performance"] != clean["performance"]  # BTCUSDT's infinite expectancy left out
+
+
+SNAPSHOT_OPTIONS = ("--nav", "--risk", "--router", "--expectancy")
+
+
+def test_build_help_says_fixture_excludes_every_snapshot_file() -> None:
+    """``build --help``: the usage line puts ``--fixture`` against all four snapshot options
+    (not only ``--nav``), and ``--fixture``'s own help says so."""
+    result = run_cli("build", "--help")
+    assert result.returncode == 0
+    usage = " ".join(result.stdout.split("\n\n", 1)[0].split())
+    assert "[--fixture FILE | [--nav FILE] [--risk FILE] [--router FILE] [--expectancy FILE]]" \
+        in usage
+    assert "not with --nav, --risk, --router, --expectancy" in " ".join(result.stdout.split())
+
+
+@pytest.mark.parametrize("options", [("--nav",), ("--risk",), ("--router",), ("--expectancy",),
+                                     ("--risk", "--expectancy")])
+def test_build_fixture_with_any_snapshot_file_is_refused_in_one_line(
+        tmp_path: Path, options: tuple[str, ...]) -> None:
+    """``--fixture`` with any snapshot option: exit 2, one line naming the options given."""
+    args = [arg for option in options for arg in (option, str(FIXTURE))]
+    result = run_cli("build", "--fixture", str(FIXTURE), *args)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (f"kpi-contract build: error: --fixture cannot be combined with "
+                             f"{', '.join(options)} (see --help)\n")
+
+
+def test_build_snapshot_files_combine_freely() -> None:
+    """Without ``--fixture``, any of the four snapshot options go together."""
+    args = [arg for option in SNAPSHOT_OPTIONS for arg in (option, str(FIXTURE))]
+    result = run_cli("build", *args, "--now", "1767225600")
+    assert result.returncode == 0, result.stderr
+
+
 def test_validate_accepts_a_7_0_0_payload(tmp_path: Path) -> None:
     """A payload written by 7.0.0 (a fixture's 7.0.0 expectation) is valid under 7.1.0."""
     old = tmp_path / "kpis_v7.json"

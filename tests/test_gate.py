@@ -34,6 +34,11 @@ MINOR = f"{_MAJOR}.{_MINOR + 1}.0"
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     """A copy of the repository's schemas/, kpi_contract/, scripts/, docs/ and top-level files."""
+    return copy_repository(tmp_path)
+
+
+def copy_repository(tmp_path: Path) -> Path:
+    """What the ``repo`` fixture gives, for tests elsewhere."""
     root = tmp_path / "repo"
     skip = shutil.ignore_patterns("__pycache__", "*.pyc")
     for name in ("schemas", "kpi_contract", "scripts", "docs"):

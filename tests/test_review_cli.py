@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_gate import NEWEST
+from tests.test_gate import NEWEST, copy_repository
 from tests.test_review_pairs import prop, released, with_version
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -262,3 +262,94 @@ def test_a_closed_or_broken_stdout_keeps_the_verdict_without_a_traceback(
     assert usage.returncode == 2
     assert usage.stderr == "kpi-contract review: error: give both OLD and NEW schema files, " \
                            "or neither\n"
+
+
+# --- $ref cycles: one line, never a RecursionError traceback ----------------------------------
+
+CURRENT_SCHEMA = ROOT / "schemas" / "kpis_v7.schema.json"
+NEWEST_RELEASE = ROOT / "schemas" / "releases" / f"kpis_v7-{NEWEST}.schema.json"
+CYCLES: dict[str, tuple[dict[str, Any], str, str]] = {
+    "Nav to itself": ({"Nav": {"$ref": "#/$defs/Nav"}}, "$['$defs'].Nav['$ref']",
+                      "#/$defs/Nav -> #/$defs/Nav"),
+    "Router via two definitions": (
+        {"Router": {"$ref": "#/$defs/Hop"}, "Hop": {"allOf": [{"$ref": "#/$defs/Back"}]},
+         "Back": {"anyOf": [{"$ref": "#/$defs/Router"}, {"type": "null"}]}},
+        "$['$defs'].Back.anyOf['0']['$ref']",
+        "#/$defs/Router -> #/$defs/Hop -> #/$defs/Back -> #/$defs/Router"),
+}
+
+
+def cyclic_schema(defs: dict[str, Any]) -> dict[str, Any]:
+    """Today's schema as a newer minor whose ``$defs`` gain ``defs`` (a ``$ref`` cycle)."""
+    schema: dict[str, Any] = json.loads(CURRENT_SCHEMA.read_text(encoding="utf-8"))
+    schema["$id"] = schema["$id"].replace(NEWEST, "7.99.0")
+    schema["$defs"].update(defs)
+    return schema
+
+
+def assert_cycle_line(result: subprocess.CompletedProcess[str], name: str, where: str,
+                      loop: str) -> None:
+    assert "Traceback" not in result.stderr, result.stderr[-500:]
+    assert result.stderr == (f"{name}::{where}: $ref cycle that never goes down into the payload "
+                             f"({loop}): no validator can finish evaluating it\n")
+    assert (result.returncode, result.stdout) == (2, "")
+
+
+@pytest.mark.parametrize("cycle", list(CYCLES))
+@pytest.mark.parametrize("entry", ENTRY_POINTS)
+def test_a_ref_cycle_is_one_line_exit_2(entry: tuple[str, ...], cycle: str,
+                                        tmp_path: Path) -> None:
+    """OLD NEW where NEW has a ``$ref`` cycle (the attack's repro, and one through three
+    definitions, allOf and anyOf): one line naming the file, the ``$ref`` and the loop, exit 2
+    like a ``$ref`` pointing nowhere; JSON output too."""
+    defs, where, loop = CYCLES[cycle]
+    new = write(tmp_path / "recurse.json", cyclic_schema(defs))
+    for extra in ((), ("--format", "json")):
+        assert_cycle_line(run(entry, str(NEWEST_RELEASE), new, *extra), new, where, loop)
+    assert_cycle_line(run(entry, new, str(NEWEST_RELEASE)), new, where, loop)
+
+
+def test_a_ref_cycle_in_the_current_schema_of_root_is_one_line(tmp_path: Path) -> None:
+    """``review --root DIR`` (the default pair) on a tree whose current schema has a cycle."""
+    (tmp_path / "schemas" / "releases").mkdir(parents=True)
+    (tmp_path / "schemas" / "releases" / NEWEST_RELEASE.name).write_bytes(
+        NEWEST_RELEASE.read_bytes())
+    defs, where, loop = CYCLES["Nav to itself"]
+    write(tmp_path / "schemas" / "kpis_v7.schema.json", cyclic_schema(defs))
+    result = run(("-m", "kpi_contract"), "review", "--root", str(tmp_path))
+    assert_cycle_line(result, "schemas/kpis_v7.schema.json", where, loop)
+
+
+def test_the_gate_reports_a_ref_cycle_as_one_failure_line(tmp_path: Path) -> None:
+    """``review --gate --root COPY`` with a cycle in the current schema: exit 1, the cycle is
+    one ``gate: current: FILE::...`` line, no traceback."""
+    root = copy_repository(tmp_path)
+    defs, where, loop = CYCLES["Router via two definitions"]
+    write(root / "schemas" / "kpis_v7.schema.json", cyclic_schema(defs))
+    result = run(("-m", "kpi_contract"), "review", "--gate", "--root", str(root))
+    assert "Traceback" not in result.stderr, result.stderr[-500:]
+    assert result.returncode == 1
+    assert (f"gate: current: schemas/kpis_v7.schema.json::{where}: $ref cycle that never goes "
+            f"down into the payload ({loop}): no validator can finish evaluating it"
+            ) in result.stdout.splitlines()
+    assert all(line.startswith("gate: ") for line in result.stdout.splitlines())
+
+
+def test_a_recursion_error_left_over_is_a_one_line_tool_error(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        pair: tuple[str, str]) -> None:
+    """The last guard: should the review still exhaust Python's stack on schemas it accepted,
+    the command prints one line naming both files and exits 1 (a review tool error)."""
+    from kpi_contract import cli
+    from kpi_contract.review import command
+
+    def exhausted(*_: object) -> None:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(command, "review_pair", exhausted)
+    assert cli.main(["review", *pair]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == (f"kpi-contract review: error: {pair[0]} -> {pair[1]}: Python's recursion "
+                   "limit was reached while reviewing (a review tool error: please report "
+                   "these schemas)\n")

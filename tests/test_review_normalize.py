@@ -193,3 +193,68 @@ def test_normal_form_of_the_release_is_a_schema_that_agrees_with_it() -> None:
     for payload, valid in ((example, True), (original["examples"][1], True), (broken, False),
                            (extra, False)):
         assert [c.is_valid(payload) for c in checks] == [valid, valid]
+
+
+IN_PLACE_CYCLES: list[tuple[str, dict[str, Any], str, str]] = [
+    ("direct", {"A": {"$ref": "#/$defs/A"}}, "$['$defs'].A['$ref']",
+     "#/$defs/A -> #/$defs/A"),
+    ("through three definitions", {"A": {"$ref": "#/$defs/B"}, "B": {"$ref": "#/$defs/C"},
+                                   "C": {"$ref": "#/$defs/A"}},
+     "$['$defs'].C['$ref']", "#/$defs/A -> #/$defs/B -> #/$defs/C -> #/$defs/A"),
+    ("through allOf and anyOf", {"A": {"allOf": [{"$ref": "#/$defs/B"}]},
+                                 "B": {"anyOf": [{"type": "null"}, {"$ref": "#/$defs/A"}]}},
+     "$['$defs'].B.anyOf['1']['$ref']", "#/$defs/A -> #/$defs/B -> #/$defs/A"),
+    ("through not, if and then", {"A": {"not": {"if": {"type": "object"},
+                                                "then": {"$ref": "#/$defs/A"}}}},
+     "$['$defs'].A.not.then['$ref']", "#/$defs/A -> #/$defs/A"),
+    ("through dependentSchemas", {"A": {"type": "object",
+                                        "dependentSchemas": {"k": {"$ref": "#/$defs/A"}}}},
+     "$['$defs'].A.dependentSchemas.k['$ref']", "#/$defs/A -> #/$defs/A"),
+]
+
+
+@pytest.mark.parametrize(("defs", "where", "loop"), [c[1:] for c in IN_PLACE_CYCLES],
+                         ids=[c[0] for c in IN_PLACE_CYCLES])
+def test_a_ref_cycle_that_never_goes_down_is_refused_naming_the_loop(
+        defs: dict[str, Any], where: str, loop: str) -> None:
+    """A ``$ref`` that comes back to itself through in-place applicators only (no validator can
+    finish it) is a one-line SchemaFileError naming the ``$ref`` closing the loop and the loop."""
+    schema = {"$id": "urn:kpi-contract:kpis_v7:7.0.0", "$defs": defs,
+              "properties": {"a": {"$ref": "#/$defs/A"}}}
+    with pytest.raises(SchemaFileError) as caught:
+        schema_doc(schema, "loop.json")
+    assert str(caught.value) == (f"loop.json::{where}: $ref cycle that never goes down into the "
+                                 f"payload ({loop}): no validator can finish evaluating it")
+
+
+def test_a_cycle_through_the_root_is_refused_too() -> None:
+    """``$ref: "#"`` reached from the root through ``allOf`` only is the same loop."""
+    schema = {"$id": "urn:kpi-contract:kpis_v7:7.0.0", "allOf": [{"$ref": "#/$defs/R"}],
+              "$defs": {"R": {"oneOf": [{"$ref": "#"}]}}}
+    with pytest.raises(SchemaFileError, match=r"\(#/\$defs/R -> # -> #/\$defs/R\)"):
+        schema_doc(schema, "root.json")
+
+
+@pytest.mark.parametrize("child", [
+    {"type": "array", "items": {"$ref": "#/$defs/T"}},
+    {"type": "array", "prefixItems": [{"allOf": [{"$ref": "#/$defs/T"}]}]},
+    {"type": "object", "additionalProperties": {"anyOf": [{"$ref": "#/$defs/T"}]}},
+    {"type": "object", "propertyNames": {"$ref": "#/$defs/T"}},
+], ids=["items", "prefixItems-allOf", "additionalProperties-anyOf", "propertyNames"])
+def test_a_cycle_that_goes_down_into_the_payload_is_a_recursive_schema(child: Any) -> None:
+    """A tree (the way round passes ``items``, a property, a property name) describes finite
+    payloads: it normalises to the marker and reviews against itself with no finding."""
+    tree = {"$id": "urn:x:kpis_v7:7.0.0", "$defs": {"T": {"anyOf": [{"type": "null"}, child]}},
+            "$ref": "#/$defs/T"}
+    assert RECURSIVE in json.dumps(normalize(tree))
+    assert review_of(tree, tree).findings == ()
+
+
+def test_a_ref_chain_beyond_the_nesting_bound_is_one_line() -> None:
+    """200 ``$ref`` in a row (no cycle) would exhaust Python's stack: refused in one line."""
+    defs: dict[str, Any] = {f"C{i}": {"$ref": f"#/$defs/C{i + 1}"} for i in range(200)}
+    defs["C200"] = {"type": "string"}
+    schema = {"$id": "urn:kpi-contract:kpis_v7:7.0.0", "$defs": defs, "$ref": "#/$defs/C0"}
+    with pytest.raises(SchemaFileError, match=r"^chain\.json::\$\['\$defs'\]\.C\d+: schemas "
+                       "nested more than 64 deep, counting through \\$ref"):
+        schema_doc(schema, "chain.json")

@@ -23,10 +23,10 @@ import importlib.util
 import math
 import os
 import socket
-import sys
 from pathlib import Path
 from typing import Any
 
+from kpi_contract.console import say_line, warn
 from kpi_contract.dashboard.launch import (
     DEFAULT_PORT,
     DEFAULT_REFRESH_S,
@@ -70,23 +70,23 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 def run(args: argparse.Namespace) -> int:  # noqa: RET503 (ends in os.execve: never returns)
     """Check, announce, and exec the Streamlit server (returns only on an error)."""
     if importlib.util.find_spec("streamlit") is None:
-        print(MISSING_EXTRA, file=sys.stderr)
+        warn(MISSING_EXTRA)
         return EXIT_USAGE
     if args.fleet_url is not None and importlib.util.find_spec("boto3") is None:
-        print(MISSING_S3_EXTRA, file=sys.stderr)
+        warn(MISSING_S3_EXTRA)
         return EXIT_USAGE
     state_dir = Path(args.state_dir).absolute()
     if args.fleet_url is None and state_dir.exists() and not state_dir.is_dir():
-        print(f"{args.state_dir}::$: --state-dir is not a directory", file=sys.stderr)
+        warn(f"{args.state_dir}::$: --state-dir is not a directory")
         return EXIT_USAGE
     settings = PageSettings(state_dir, args.refresh_s, args.max_age_s, args.fleet_url)
     problem = _port_problem(args.port)
     if problem is not None:
-        print(f"kpi-contract dashboard: error: {LOOPBACK}:{args.port}: {problem}", file=sys.stderr)
+        warn(f"kpi-contract dashboard: error: {LOOPBACK}:{args.port}: {problem}")
         return EXIT_USAGE
     what = f"fleet {settings.fleet_url}" if settings.fleet_url else str(settings.kpi_path)
-    print(f"kpi-contract dashboard: {what} on http://{LOOPBACK}:{args.port}/ "
-          f"(re-read every {settings.refresh_s:g} s; Ctrl-C stops)", flush=True)
+    say_line(f"kpi-contract dashboard: {what} on http://{LOOPBACK}:{args.port}/ "
+             f"(re-read every {settings.refresh_s:g} s; Ctrl-C stops)")
     command = streamlit_command(args.port)
     os.execve(command[0], command, {**os.environ, **settings.environ()})
 

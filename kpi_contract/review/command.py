@@ -2,8 +2,10 @@
 
 Without files it reviews the newest frozen release against the current schema of ``--root``.
 ``--gate`` runs the whole CI gate on ``--root`` instead. Exit codes: 0 the declared version
-satisfies the changes (or the gate passes), 1 it does not (or the tool contradicted itself),
-2 usage errors, each as one ``FILE::$.json.path: message`` line on stderr.
+satisfies the changes (or the gate passes), 1 it does not (or the tool contradicted itself, or
+ran out of stack), 2 usage errors and schema files the review cannot use (unreadable, not a
+2020-12 schema, a ``$ref`` pointing nowhere or in a cycle that never goes down into the payload),
+each as one ``FILE::$.json.path: message`` line on stderr.
 
 Output goes through :mod:`kpi_contract.console`: a closed stdout (``>&-``), a reader that went
 away (``| head -1``) or a full disk (``> /dev/full``) drops the report but never the verdict:
@@ -17,7 +19,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from kpi_contract.console import say, warn
+from kpi_contract.console import say, say_line, warn
 from kpi_contract.errors import KpiContractError
 from kpi_contract.review.gate import run_gate
 from kpi_contract.review.loading import load_schema_file
@@ -61,6 +63,24 @@ def run(args: argparse.Namespace) -> int:
     except KpiContractError as exc:
         warn(str(exc))
         return EXIT_USAGE
+    except RecursionError:
+        # The last guard, not the rule. Loading refuses what made Python's stack run out (a
+        # $ref cycle that never goes down into the payload, nesting beyond
+        # normalize.MAX_NESTING), each as a one-line schema file error (exit 2). The review then
+        # hands both schemas to python-jsonschema, referencing and its own samplers, whose
+        # recursion no bound checked here proves finite for every input; should one still run
+        # out of stack, that is the tool failing on an input it accepted: the README's one line
+        # and exit 1 (a review tool error), never a 2,000-line traceback.
+        warn(f"kpi-contract review: error: {_inputs(args)}: Python's recursion limit was "
+             "reached while reviewing (a review tool error: please report these schemas)")
+        return EXIT_FAIL
+
+
+def _inputs(args: argparse.Namespace) -> str:
+    """What the failed run was reviewing: the two files, or the repository root."""
+    if args.gate or len(args.schemas) != 2:
+        return f"--root {args.root}"
+    return " -> ".join(args.schemas)
 
 
 def _review(args: argparse.Namespace) -> int:
@@ -95,7 +115,7 @@ def _gate(root: Path, output: str) -> int:
         say(json.dumps(document, indent=2))
     elif failures:
         for failure in failures:
-            say(f"gate: {failure}")
+            say_line(f"gate: {failure}")
     else:
-        say(f"gate: passed ({root})")
+        say_line(f"gate: passed ({root})")
     return EXIT_FAIL if failures else EXIT_OK

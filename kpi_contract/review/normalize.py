@@ -3,8 +3,10 @@
 The review diffs normal forms, so a refactor that keeps the meaning reports no change, and a
 normal form accepts exactly what its schema accepts, so no change is hidden:
 
-- local ``$ref`` is inlined (a sibling's annotations win over the target's; a cycle becomes a
-  marker instead of being unrolled);
+- local ``$ref`` is inlined (a sibling's annotations win over the target's; a cycle that goes
+  down into the payload, such as a tree's ``properties`` or ``items`` leading back to the tree,
+  becomes a marker instead of being unrolled; a cycle that never leaves the instance it started
+  on, through ``$ref`` and in-place applicators only, is refused: see ``_Normalizer.resolve``);
 - ``allOf`` branches, ``$ref`` targets and type-disjoint ``anyOf`` / ``oneOf`` branches merge
   into their node only where the keywords are independent; interacting groups (``contains`` /
   ``minContains`` / ``maxContains``, ``if`` / ``then`` / ``else``, ``prefixItems`` / ``items``,
@@ -78,6 +80,18 @@ would see it (rule W1): such a default is kept wherever that keyword sees the no
 NOTHING_SEEN: frozenset[str] = frozenset()
 _MAPS = frozenset({"properties", "patternProperties"})
 _CONTAINERS = frozenset({"$defs", "definitions"})
+_SAME_INSTANCE = frozenset({
+    "allOf", "anyOf", "oneOf", "not", "if", "then", "else", "dependentSchemas",
+})
+"""Applicators whose sub-schemas apply to the very instance their schema applies to (with
+``$ref``): a ``$ref`` cycle through these alone never reaches a smaller instance, so no validator
+can finish it. Every other sub-schema keyword goes down into the payload (an item, a property
+value, a property name) or is never applied (``contentSchema``)."""
+MAX_NESTING = 64
+"""Most schemas the normaliser walks inside one another, counting through ``$ref``: deeper is
+refused (``UnsupportedSchemaError``), so a long ``$ref`` chain is one line, not a stack overflow
+here or in the validators that evaluate the same chains later. A schema without references is
+at most 63 deep (the JSON reader's 64 levels); today's schema is 7."""
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
@@ -108,7 +122,12 @@ class _Normalizer:
         self.document = document
         declared = document.get("$id") if isinstance(document, dict) else None
         self.base = declared.split("#")[0] if isinstance(declared, str) else None
-        self.resolving: list[str] = []
+        self.resolving: list[tuple[str, int]] = []
+        """The fragments being resolved, outermost first, each with ``self.descents`` when it
+        was entered."""
+        self.descents = 0
+        """How many sub-schema keywords that go down into the payload enclose the current node."""
+        self.nesting = 0
 
     def node(self, schema: Any, where: list[str], seen: frozenset[str] = NOTHING_SEEN) -> Node:
         """The normal form of ``schema``; ``seen`` names the ``unevaluated*`` keywords of
@@ -119,6 +138,18 @@ class _Normalizer:
             return dict(FALSE)
         if not isinstance(schema, dict):
             raise UnsupportedSchemaError(pointer(where), "a schema must be an object or boolean")
+        if self.nesting >= MAX_NESTING:
+            raise UnsupportedSchemaError(
+                pointer(where), f"schemas nested more than {MAX_NESTING} deep, counting through "
+                f"$ref: the review follows at most {MAX_NESTING}"
+            )
+        self.nesting += 1
+        try:
+            return self._object(schema, where, seen)
+        finally:
+            self.nesting -= 1
+
+    def _object(self, schema: dict[str, Any], where: list[str], seen: frozenset[str]) -> Node:
         here = watchers(schema, seen)  # W1: what this object's in-place sub-schemas are seen by
         own = {
             k: self.keyword(k, v, [*where, k], here if k in REACHING else NOTHING_SEEN)
@@ -132,6 +163,14 @@ class _Normalizer:
         return canonical_node(own, seen)
 
     def keyword(self, name: str, value: Any, where: list[str], seen: frozenset[str]) -> Any:
+        descends = name not in _SAME_INSTANCE
+        self.descents += descends
+        try:
+            return self._keyword(name, value, where, seen)
+        finally:
+            self.descents -= descends
+
+    def _keyword(self, name: str, value: Any, where: list[str], seen: frozenset[str]) -> Any:
         if name in SCHEMA_MAPS and isinstance(value, dict):
             return {k: self.node(v, [*where, k], seen) for k, v in value.items()}
         if name in SCHEMA_ONE:
@@ -141,6 +180,17 @@ class _Normalizer:
         return canon(value)
 
     def resolve(self, ref: Any, where: list[str], seen: frozenset[str]) -> Node:
+        """The normal form of the schema ``ref`` points to, or the cycle marker.
+
+        A ``$ref`` back to a schema being resolved is a cycle. When the way round goes down into
+        the payload at least once (a tree: ``properties`` or ``items`` leading back), it
+        describes finite payloads and becomes the marker. When it never does (``$ref``,
+        ``allOf``, ``anyOf``, ``oneOf``, ``not``, ``if``/``then``/``else``,
+        ``dependentSchemas`` only), evaluating it never ends: JSON Schema core (2020-12, on
+        references: two schemas whose ``allOf`` refer to each other) calls the behaviour of such
+        schemas undefined, and python-jsonschema recurses until Python gives up. It is refused
+        here, naming the ``$ref`` that closes the loop and the loop itself.
+        """
         if not isinstance(ref, str):
             raise UnsupportedSchemaError(pointer(where), "$ref must be a string")
         if ref.startswith("#"):
@@ -166,13 +216,29 @@ class _Normalizer:
                 target = target[int(token)]
             else:
                 raise UnsupportedSchemaError(pointer(where), f"$ref {ref!r} points nowhere")
-        if fragment in self.resolving:
+        if self._cycle(fragment, where):
             return {RECURSIVE: fragment}
-        self.resolving.append(fragment)
+        self.resolving.append((fragment, self.descents))
         try:
             return self.node(target, tokens, seen)
         finally:
             self.resolving.pop()
+
+    def _cycle(self, fragment: str, where: list[str]) -> bool:
+        """True when ``fragment`` is being resolved and the way back to it went down into the
+        payload; UnsupportedSchemaError when it did not (see :meth:`resolve`)."""
+        for depth in range(len(self.resolving) - 1, -1, -1):
+            entered, descents = self.resolving[depth]
+            if entered != fragment:
+                continue
+            if descents < self.descents:
+                return True
+            loop = " -> ".join(f"#{name}" for name, _ in [*self.resolving[depth:], (fragment, 0)])
+            raise UnsupportedSchemaError(
+                pointer(where), f"$ref cycle that never goes down into the payload ({loop}): "
+                "no validator can finish evaluating it"
+            )
+        return False
 
 
 def canonical_node(node: Node, seen: frozenset[str] = NOTHING_SEEN) -> Node:
