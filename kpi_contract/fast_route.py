@@ -26,7 +26,7 @@ so it has no leap second and its year is one the model reads back.
 A sample count (an integer leaf) holding ``True`` is written ``1`` by both routes, as the
 model's own validation stores it (the generated count fields are lax ``int``): refusing it here
 would need a type check of every count on every publish, measured at 0.2 us (2 % of this route),
-and would make ``publish_kpis`` stricter than ``KpisV7(...)`` itself (README, "Decisions").
+and would make ``publish_kpis`` stricter than ``KpisV7(...)`` itself (README, "Using it").
 ``tests/test_fast_route.py`` checks on generated models, valid and broken (``model_construct``
 with values of many types), that every accepted model gets exactly the general route's bytes and
 that ``validate_bytes`` finds them valid.
