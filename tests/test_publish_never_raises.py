@@ -16,12 +16,15 @@ import math
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kpi_contract import build_kpis_v7, fast_route
 from kpi_contract.models import KpisV7
@@ -276,7 +279,8 @@ def test_a_path_that_names_no_file_is_a_failed_result(
     assert not result.ok
     assert result.bytes_written == 0
     line = result.describe()
-    assert "\n" not in line and "\0" not in line
+    assert "\n" not in line
+    assert "\0" not in line
     assert expected.replace("DIR", str(tmp_path)) in line
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cwd"]
     assert list(work.iterdir()) == []
@@ -304,3 +308,45 @@ def test_write_json_with_an_unserialisable_value_and_a_bytes_path(tmp_path: Path
     assert not result.ok
     assert result.describe().startswith(f"{tmp_path / 'nav.json'}: not written, cannot serialise")
     assert not (tmp_path / "nav.json").exists()
+
+
+# --- the invariant -----------------------------------------------------------------------------
+
+LEAVES = [(group, name) for group in ("nav", "risk", "router", "performance")
+          for name in type(getattr(builder_model(), group)).model_fields]
+ANY_VALUE = st.one_of(
+    st.none(), st.booleans(), st.integers(min_value=-(2**1100), max_value=2**1100), st.floats(),
+    st.text(max_size=8), st.binary(max_size=4), st.decimals(allow_nan=True),
+    st.fractions(), st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=2), st.integers(), max_size=2),
+    st.datetimes(), st.sampled_from([object(), math.inf, -0.0, 1e-5, "ok", "normal", b"ok"]),
+)
+
+
+@settings(max_examples=300)
+@given(st.lists(st.tuples(st.sampled_from(
+    [*LEAVES, ("", "ts"), ("", "run_mode"), ("", "nulls"), ("", "nav")]), ANY_VALUE),
+    min_size=1, max_size=3))
+def test_publish_never_raises_and_writes_only_valid_bytes(
+    changes: list[tuple[tuple[str, str], object]],
+) -> None:
+    """Whatever a bypassed model holds: no exception (nor warning), and either the bytes on disk
+    are valid and are the general route's, or nothing changed on disk."""
+    model = builder_model()
+    for (group, name), value in changes:
+        model = bypassed(model, group, **{name: value}) if group else model.model_copy(
+            update={name: value})
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "kpis_v7.json"
+        path.write_bytes(b"last good\n")
+        result = publish_kpis(path, model)
+        line = result.describe()
+        assert "\n" not in line
+        assert line.startswith(str(path))
+        if result.ok:
+            data = path.read_bytes()
+            assert validate_bytes(data) == []
+            assert data == dump_document(model_document(model))
+        else:
+            assert path.read_bytes() == b"last good\n"
+            assert os.listdir(directory) == ["kpis_v7.json"]
