@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel
 
 from kpi_contract import build_kpis_v7, fast_route
 from kpi_contract.models import KpisV7
@@ -32,7 +33,7 @@ from kpi_contract.publish import publish_kpis
 from kpi_contract.serialize import dump_document, model_document
 from kpi_contract.validation import validate_bytes
 from kpi_contract.writer import WriteResult, write_atomic, write_json
-from tests.cli_helpers import ROOT
+from tests.cli_helpers import ROOT, run_cli
 
 FIXTURE = ROOT / "tests" / "fixtures" / "snapshots" / "01_healthy_full.json"
 
@@ -286,6 +287,16 @@ def test_a_path_that_names_no_file_is_a_failed_result(
     assert list(work.iterdir()) == []
 
 
+def test_build_out_with_an_empty_path_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
+    """``kpi-contract build --out ''`` used to try to replace the working directory (a temp file
+    created there, then "Device or resource busy"); it is refused before anything is created."""
+    result = run_cli("build", "--fixture", str(FIXTURE), "--out", "", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == "'': not written: the path is empty\n"
+    assert result.stdout == ""
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_path_whose_repr_fails_is_still_a_failed_result(tmp_path: Path) -> None:
     """Not even a broken ``__repr__`` makes the writer raise: the type names it."""
 
@@ -323,6 +334,13 @@ ANY_VALUE = st.one_of(
 )
 
 
+def negative_zero_count(model: KpisV7) -> bool:
+    """Whether a sample count of ``model`` holds the float ``-0.0`` (a bypassed model only)."""
+    counts = [getattr(getattr(model, group, None), name, None) for group, name in LEAVES
+              if name.endswith("_count")]
+    return any(type(v) is float and v == 0.0 and math.copysign(1.0, v) < 0 for v in counts)
+
+
 @settings(max_examples=300)
 @given(st.lists(st.tuples(st.sampled_from(
     [*LEAVES, ("", "ts"), ("", "run_mode"), ("", "nulls"), ("", "nav")]), ANY_VALUE),
@@ -334,8 +352,10 @@ def test_publish_never_raises_and_writes_only_valid_bytes(
     are valid and are the general route's, or nothing changed on disk."""
     model = builder_model()
     for (group, name), value in changes:
-        model = bypassed(model, group, **{name: value}) if group else model.model_copy(
-            update={name: value})
+        if not group:
+            model = model.model_copy(update={name: value})
+        elif isinstance(getattr(model, group), BaseModel):  # not replaced by an earlier change
+            model = bypassed(model, group, **{name: value})
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "kpis_v7.json"
         path.write_bytes(b"last good\n")
@@ -346,7 +366,11 @@ def test_publish_never_raises_and_writes_only_valid_bytes(
         if result.ok:
             data = path.read_bytes()
             assert validate_bytes(data) == []
-            assert data == dump_document(model_document(model))
+            general = dump_document(model_document(model))
+            if not negative_zero_count(model):
+                assert data == general
+            else:  # the fast route's documented gap (fast_route docstring): same values
+                assert json.loads(data) == json.loads(general)
         else:
             assert path.read_bytes() == b"last good\n"
             assert os.listdir(directory) == ["kpis_v7.json"]
