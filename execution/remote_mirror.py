@@ -60,6 +60,7 @@ from kpi_contract.s3 import (
     parse_s3_url,
     store_error,
 )
+from kpi_contract.staleness import check_positive_seconds, seconds_argument
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -379,9 +380,9 @@ def add_remote_options(parser: argparse.ArgumentParser) -> None:
         help="this executor's key prefix under --mirror-url (default: the host name)",
     )
     parser.add_argument(
-        "--mirror-timeout", type=float, default=DEFAULT_TIMEOUT_S, metavar="S",
-        help=f"connect and read timeout of each store request, 3 attempts at most (default: "
-        f"{DEFAULT_TIMEOUT_S:g})",
+        "--mirror-timeout", type=seconds_argument, default=DEFAULT_TIMEOUT_S, metavar="S",
+        help=f"connect and read timeout of each store request, 3 attempts at most: a finite "
+        f"number > 0 (default: {DEFAULT_TIMEOUT_S:g})",
     )
 
 
@@ -394,13 +395,11 @@ def remote_from_args(args: argparse.Namespace) -> S3Mirror | None:
     """
     if args.mirror_url is None:
         return None
-    if not args.mirror_timeout > 0:
-        raise ValueError("--mirror-timeout must be > 0")
+    timeout = check_positive_seconds(args.mirror_timeout, "--mirror-timeout")
     url = parse_s3_url(args.mirror_url)
     # botocore says at INFO where it found credentials and the endpoint: not the operator's news.
     logging.getLogger("botocore").setLevel(logging.WARNING)
     executor_id = args.executor_id if args.executor_id is not None else default_executor_id()
-    timeout = args.mirror_timeout
     return S3Mirror(url, executor_id,
                     settings=ClientSettings(connect_timeout_s=timeout, read_timeout_s=timeout))
 

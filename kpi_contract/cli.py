@@ -16,7 +16,6 @@ import argparse
 import json
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from kpi_contract import jsonio
@@ -122,7 +121,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     if args.out is None:
         say(dump_document(model_document(kpis)).decode(), end="")
         return EXIT_OK
-    result = publish_kpis(Path(args.out), kpis)
+    result = publish_kpis(args.out, kpis)  # a str: an empty one is refused, not "."
     if not result.ok:
         warn(result.describe())
         return EXIT_INVALID if result.violations else EXIT_USAGE

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from kpi_contract.errors import KpiContractError
 from kpi_contract.reader import DEFAULT_MAX_AGE_S, KpiReading, reading_from_bytes
 from kpi_contract.s3 import ClientSettings, S3Url, call, fetch_bytes, parse_s3_url, shared_client
+from kpi_contract.staleness import check_clock, check_positive_seconds
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -70,9 +71,14 @@ def read_fleet(
 ) -> list[FleetEntry]:
     """Every executor under ``s3://BUCKET/PREFIX``, sorted by executor id.
 
-    ValueError for a malformed URL; RemoteStoreError when the prefix cannot be listed. An empty
-    list means no executor has published under the prefix.
+    ``now_ts``: the caller's clock (epoch seconds, finite) or None (no ages, no staleness);
+    ``max_age_s``: the staleness limit (seconds, finite, > 0). ValueError for a malformed URL, a
+    clock or a limit ``kpi_contract.staleness`` refuses (before the store is contacted: a NaN
+    limit would show every executor fresh); RemoteStoreError when the prefix cannot be listed. An
+    empty list means no executor has published under the prefix.
     """
+    now_ts = check_clock(now_ts)
+    max_age_s = check_positive_seconds(max_age_s)
     prefix = parse_s3_url(url)
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")

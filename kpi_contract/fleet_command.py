@@ -8,7 +8,11 @@ Exit codes (the CLI's own: 0 ok, 1 invalid, 2 usage/IO):
   on stderr and in the table), or no executor has published under the prefix;
 - 2: the store could not be listed: no such bucket, credentials missing or refused, endpoint
   unreachable or timing out, a malformed URL, or boto3 missing (``kpi-contract[s3]``). One line
-  on stderr, ``URL::$: reason``.
+  on stderr, ``URL::$: reason``. Also a ``--max-age`` that is not a finite number of seconds
+  above zero (``nan``, ``inf``, ``0``, ``-5``: ``kpi_contract.staleness``), refused before the
+  store is contacted.
+
+``--format json`` is strict JSON (``allow_nan=False``): never a ``NaN`` or ``Infinity`` token.
 """
 
 from __future__ import annotations
@@ -21,8 +25,8 @@ from typing import Any
 from kpi_contract.console import say, warn
 from kpi_contract.errors import escape_controls
 from kpi_contract.fleet import FleetEntry, read_fleet
-from kpi_contract.reader import DEFAULT_MAX_AGE_S
 from kpi_contract.s3 import MissingExtraError, RemoteStoreError
+from kpi_contract.staleness import DEFAULT_MAX_AGE_S, seconds_argument
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -37,8 +41,9 @@ def register(commands: Any) -> None:
     )
     fleet.add_argument("--format", choices=("table", "json"), default="table")
     fleet.add_argument(
-        "--max-age", type=float, default=DEFAULT_MAX_AGE_S, metavar="S",
-        help=f"a reading older than S seconds is stale (default: {DEFAULT_MAX_AGE_S:g})",
+        "--max-age", type=seconds_argument, default=DEFAULT_MAX_AGE_S, metavar="S",
+        help=f"a reading older than S seconds is stale: a finite number > 0 (default: "
+             f"{DEFAULT_MAX_AGE_S:g})",
     )
     fleet.set_defaults(func=run)
 
@@ -63,7 +68,8 @@ def run(args: argparse.Namespace) -> int:
     if not entries:
         warn(f"{args.url}::$: no executor has published under this prefix")
     if args.format == "json":
-        say(json.dumps(_json_report(args.url, now_ts, args.max_age, entries), indent=2))
+        say(json.dumps(_json_report(args.url, now_ts, args.max_age, entries), indent=2,
+                       allow_nan=False))
     else:
         say(_table(entries))
     failed = not entries or any(entry.reading is None for entry in entries)

@@ -3,10 +3,16 @@
 The schema check runs on the serialised bytes, parsed back, not on the model or the dict: what is
 validated is exactly what a reader will see. An invalid payload writes nothing, so the last good
 file stays byte-identical, and the caller gets a failed ``WriteResult`` carrying the violations and
-an error line ``FILE::$.json.path: message``. Bad payload content never raises.
+an error line ``FILE::$.json.path: message``. Bad payload content never raises, nor does an
+OSError or a path that cannot name a file (README: the executor never dies of publishing).
 
 A model takes the fast route first (``kpi_contract.fast_route``: the same bytes, the same verdict,
 in one parse); anything that route cannot vouch for takes the general one below, which decides.
+The general route judges the values a model holds (``serialize.model_document``), not a
+converted stand-in: a model whose validation was skipped (``model_copy(update=...)``,
+``model_construct``) and holds ``True`` where the schema says number or integer, an int beyond
+double range, or a ``ts`` string is refused with the violation's path, never written as ``1`` and
+never an exception.
 The validation machinery (the compiled schema, the strict JSON reader, the package rules) is
 loaded on the first publish, not on import: importing ``publish_kpis`` stays cheap for the
 executor's start-up (issue 10).
@@ -14,20 +20,19 @@ executor's start-up (issue 10).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from pathlib import Path
 
 from kpi_contract import fast_route
-from kpi_contract.errors import Violation
+from kpi_contract.errors import Violation, clip
 from kpi_contract.models import KpisV7
 from kpi_contract.serialize import dump_document, model_document
 from kpi_contract.validation import validate_bytes, validate_document
-from kpi_contract.writer import WriteResult, write_atomic
+from kpi_contract.writer import PathArgument, WriteResult, target_path, write_atomic
 
 
 def publish_kpis(
-    path: str | os.PathLike[str],
+    path: PathArgument,
     kpis: KpisV7 | Mapping[str, object],
     *,
     dir_fd: int | None = None,
@@ -37,9 +42,13 @@ def publish_kpis(
 
     ``dir_fd``: write relative to that open directory (``write_atomic``). A ``path`` that is a
     symbolic link is refused (nothing written, the result says so): the operator's link is never
-    replaced by a plain file while its target goes stale.
+    replaced by a plain file while its target goes stale. ``path``: str, bytes or os.PathLike
+    (``writer.target_path``); anything else, or a path the file system cannot take (a NUL byte),
+    is a failed result naming it. Never raises on the payload's content, the path or an OSError.
     """
-    target = Path(path)
+    target = target_path(path)
+    if isinstance(target, WriteResult):
+        return target
     data, violations = encode_kpis(kpis)
     if data is None:
         return _rejected(target, violations)
@@ -53,7 +62,11 @@ def encode_kpis(kpis: object) -> tuple[bytes | None, list[Violation]]:
         fast = fast_route.model_bytes_if_valid(kpis)
         if fast is not None:
             return fast, []
-        doc: object = model_document(kpis)
+        try:
+            doc: object = model_document(kpis)
+        except (ValueError, TypeError, AttributeError, OverflowError, RecursionError) as exc:
+            # A bypassed model pydantic cannot even dump (a circular value, say): say so.
+            return None, [Violation("$", f"cannot read the model's values: {clip(str(exc))}")]
     elif isinstance(kpis, Mapping):
         doc = dict(kpis)
     else:
@@ -66,6 +79,10 @@ def encode_kpis(kpis: object) -> tuple[bytes | None, list[Violation]]:
         why = "nested too deeply" if isinstance(exc, RecursionError) else f"not JSON: {exc}"
         return None, validate_document(doc) or [Violation("$", why)]
     violations = validate_bytes(data)
+    if violations and violations[0].json_path == "$":
+        # A strict-JSON refusal of the bytes (an int beyond double range) is at ``$``; the
+        # document says at which field, when it can.
+        violations = validate_document(doc) or violations
     return (None, violations) if violations else (data, [])
 
 

@@ -29,7 +29,6 @@ whatever the declared version. ``js/reader.mjs`` (``readKpisV7``) implements the
 
 from __future__ import annotations
 
-import math
 import os
 import re
 from collections.abc import Mapping
@@ -53,12 +52,12 @@ from kpi_contract.errors import (
 from kpi_contract.models import KpisV7
 from kpi_contract.s3 import fetch_url, is_s3_url
 from kpi_contract.schema import SUPPORTED_MAJOR, load_schema, parse_version, version_of
+from kpi_contract.staleness import DEFAULT_MAX_AGE_S, check_clock, check_positive_seconds
 from kpi_contract.validation import validate_document
 
-DEFAULT_MAX_AGE_S = 120.0
 __all__ = [
-    "LEGACY_FLAT_KEYS", "KpiReading", "declares_newer_version", "project_document", "read_kpis",
-    "reading_from_bytes",
+    "DEFAULT_MAX_AGE_S", "LEGACY_FLAT_KEYS", "KpiReading", "declares_newer_version",
+    "project_document", "read_kpis", "reading_from_bytes",
 ]
 # A well-formed schema_version, as the schema's own pattern has it (no leading zeros, ASCII).
 _VERSION = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
@@ -92,8 +91,13 @@ def read_kpis(
     that cannot be read raises ``kpi_contract.s3.RemoteStoreError`` (a StateFileError).
     A ``ts`` in the future gives a negative age; beyond the builder's clock-skew tolerance (5 s)
     it is stale too (``is_stale``).
+
+    ``now_ts``: epoch seconds, finite, or None (no age, no staleness). ``max_age_s``: seconds,
+    finite and > 0. Anything else raises ValueError before the file is read
+    (``kpi_contract.staleness``): a NaN limit would make every reading fresh.
     """
-    _check_clock(now_ts)
+    now_ts = check_clock(now_ts)
+    max_age_s = check_positive_seconds(max_age_s)
     if is_s3_url(path):
         name = str(path)
         try:
@@ -116,9 +120,11 @@ def reading_from_bytes(
     """``read_kpis`` on bytes already read (``name`` names their file in errors): for a caller
     that needs the exact bytes the reading came from (the dashboard's raw view, a remote store).
 
-    Raises what ``read_kpis`` raises, except the errors of opening and reading a file.
+    Raises what ``read_kpis`` raises (ValueError for a clock or a limit it refuses), except the
+    errors of opening and reading a file.
     """
-    _check_clock(now_ts)
+    now_ts = check_clock(now_ts)
+    max_age_s = check_positive_seconds(max_age_s)
     try:
         doc = jsonio.parse_bytes(data)
     except jsonio.JsonSyntaxError as exc:
@@ -151,8 +157,14 @@ def reading_from_bytes(
 def is_stale(age_s: float, max_age_s: float) -> bool:
     """Too old to trust (``age_s > max_age_s``), or stamped in the future beyond the clock skew
     the builder tolerates (``CLOCK_SKEW_TOLERANCE_S``): a host clock stepped forward, whose
-    figures must not be shown as fresh either."""
-    return age_s > max_age_s or age_s < -CLOCK_SKEW_TOLERANCE_S
+    figures must not be shown as fresh either. ValueError for a ``max_age_s`` that is not a
+    finite number of seconds > 0, or an ``age_s`` that is not finite (``kpi_contract.staleness``):
+    every comparison with NaN is false, which would read as fresh."""
+    limit = check_positive_seconds(max_age_s)
+    age = check_clock(age_s, "age_s")
+    if age is None:
+        raise ValueError("age_s must be a finite number of seconds, got None")
+    return age > limit or age < -CLOCK_SKEW_TOLERANCE_S
 
 
 def declares_newer_version(doc: object, schema: Mapping[str, Any]) -> bool:
@@ -170,11 +182,6 @@ def declares_newer_version(doc: object, schema: Mapping[str, Any]) -> bool:
     declared = tuple(int(part) for part in match.groups())
     own = parse_version(version_of(dict(schema)))
     return declared[0] == own[0] and declared > own
-
-
-def _check_clock(now_ts: float | None) -> None:
-    if now_ts is not None and not math.isfinite(now_ts):
-        raise ValueError(f"now_ts must be a finite epoch time, got {now_ts!r}")
 
 
 def project_document(doc: object, schema: Mapping[str, Any]) -> object:

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Final, TypeVar
 
 from kpi_contract.errors import KpiContractError, StateFileError
 from kpi_contract.jsonio import MAX_JSON_BYTES, JsonInputError
+from kpi_contract.staleness import check_positive_seconds
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -117,6 +118,12 @@ class ClientSettings:
     read_timeout_s: float = 5.0
     max_attempts: int = 3
     max_pool_connections: int = 16
+
+    def __post_init__(self) -> None:
+        """ValueError for a timeout that is not a finite number of seconds > 0 (an infinite one
+        would let a request hang forever: ``kpi_contract.staleness``)."""
+        for name in ("connect_timeout_s", "read_timeout_s"):
+            check_positive_seconds(getattr(self, name), name)
 
 
 def make_client(settings: ClientSettings | None = None) -> S3Client:

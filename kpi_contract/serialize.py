@@ -17,7 +17,7 @@ very bytes faster with the model's own serialiser when it can (``kpi_contract.fa
 from __future__ import annotations
 
 import json
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -51,8 +51,44 @@ def _without_negative_zero(node: Any) -> Any:
 
 
 def model_document(model: KpisV7) -> dict[str, Any]:
-    """The model as a JSON-ready dict in schema order, with ``ts`` in UTC ending in ``Z``."""
-    doc = model.model_dump(mode="json")
-    doc["ts"] = model.ts.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    """The model as a JSON-ready dict in schema order, with ``ts`` in UTC ending in ``Z``.
+
+    For a model pydantic validated this is its JSON dump. A model whose validation was skipped
+    (``model_construct``, ``model_copy(update=...)``) may hold what validation refuses, and the
+    dump must not hide that from the validator nor raise (``publish_kpis`` never raises on
+    content): a ``bool`` in a number leaf stays a bool (the JSON dump writes ``True`` as ``1.0``;
+    the schema then refuses ``true``), an int beyond double range stays that int (the JSON dump
+    raises OverflowError; the package rule then names it), and a ``ts`` that is no aware datetime
+    stays as held (a string is judged as written; a naive datetime is written without an offset,
+    never guessed to be local time, and the schema's ``Z`` pattern refuses it). Other values of a
+    wrong type are dumped as pydantic infers them, as the fast route writes them, without a
+    warning. ValueError / TypeError only for a model pydantic cannot dump at all.
+    """
+    try:
+        doc = model.model_dump(mode="json", warnings=False)
+    except OverflowError:  # an int beyond double range where a float belongs: keep it as held
+        doc = model.model_dump(mode="python", warnings=False)
+    _keep_bools_in_numbers(model, doc)
+    ts = model.ts
+    if isinstance(ts, datetime):
+        aware = ts.utcoffset() is not None
+        doc["ts"] = ts.astimezone(UTC).isoformat().replace("+00:00", "Z") if aware else (
+            ts.isoformat())
     return doc
 
+
+def _keep_bools_in_numbers(model: object, doc: dict[str, Any]) -> None:
+    """Put back every ``bool`` a number leaf of ``model`` holds, where the JSON dump wrote a
+    float (pydantic's float serialiser takes a bool for 1.0 / 0.0)."""
+    from kpi_contract.document_rules import number_kpi_paths  # noqa: PLC0415 (first use only)
+
+    for path in number_kpi_paths():
+        held: Any = model
+        node: Any = doc
+        for part in path[:-1]:
+            held = held.get(part) if isinstance(held, dict) else getattr(held, part, None)
+            node = node.get(part) if isinstance(node, dict) else None
+        leaf = path[-1]
+        value = held.get(leaf) if isinstance(held, dict) else getattr(held, leaf, None)
+        if type(value) is bool and isinstance(node, dict) and leaf in node:
+            node[leaf] = value

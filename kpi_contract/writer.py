@@ -21,6 +21,11 @@ writing through it would put the temp file and the rename outside the directory 
 The mirror, whose directory nobody else may write, asks for ``symlink="replace"`` instead. With
 ``dir_fd`` every step happens relative to a directory the caller holds open (issue 12: a
 directory swapped for a link after it was opened receives nothing).
+
+A path is a str, bytes or an ``os.PathLike`` of either (``target_path``: bytes are decoded the
+way ``os`` decodes them, so every file name the system can hold can be written). Anything else
+(an int, which ``open`` would take as a file descriptor, None, ...) and a path the system cannot
+take (a NUL byte, a lone surrogate) is a failed result naming it, never an exception.
 """
 
 from __future__ import annotations
@@ -41,6 +46,8 @@ from kpi_contract.serialize import dump_document
 FILE_MODE = 0o644
 DIRECTORY_MODE = 0o755
 SymlinkPolicy = Literal["refuse", "replace"]
+# What a write may be given as its path: what ``open`` takes, file descriptors aside.
+PathArgument = str | bytes | os.PathLike[str] | os.PathLike[bytes]
 _TEMP_NAME = re.compile(r"\..+\.[0-9a-f]{16}\.tmp\Z", re.DOTALL)
 
 
@@ -71,8 +78,41 @@ class WriteResult:
         return cls(path=path, ok=False, bytes_written=0, error=error, violations=violations)
 
 
+def target_path(path: object) -> Path | WriteResult:
+    """``path`` as the Path a write goes to, or a failed result saying why it names no file.
+
+    Accepted: str, bytes, ``os.PathLike`` of either (``os.fsdecode``: undecodable bytes become
+    surrogate escapes and are written back unchanged). Refused: any other type, an empty path,
+    and a path holding a NUL byte or a character the file system encoding cannot write (the OS
+    calls would raise ValueError). The refusal's ``path`` is the decoded name, or the value's
+    repr; its message is one line (a NUL byte shown as ``\\x00``).
+    """
+    try:
+        name = os.fsdecode(path)  # type: ignore[arg-type]  # any object: TypeError when no path
+    except TypeError:
+        shown = _shown(path)
+        return WriteResult.failure(
+            Path(shown), f"{shown}: not written: a path must be str, bytes or os.PathLike, "
+            f"not {type(path).__name__}"
+        )
+    try:
+        encoded = os.fsencode(name)
+    except UnicodeError as exc:
+        return WriteResult.failure(
+            Path(name), f"{_escaped(name)}: not written: the file system cannot take this name "
+            f"({clip(str(exc), 120)})"
+        )
+    if not encoded:  # Path("") is ".", the working directory: never a file to replace
+        return WriteResult.failure(Path(name), "'': not written: the path is empty")
+    if b"\0" in encoded:
+        return WriteResult.failure(
+            Path(name), f"{_escaped(name)}: not written: the path holds a NUL byte"
+        )
+    return Path(name)
+
+
 def write_atomic(
-    path: str | os.PathLike[str],
+    path: PathArgument,
     data: bytes,
     *,
     dir_fd: int | None = None,
@@ -89,7 +129,16 @@ def write_atomic(
     ``"replace"`` (the link itself is replaced by the new file; the mirror's choice, since a link
     planted in the mirror must never be followed).
     """
-    target = Path(path)
+    target = target_path(path)
+    if isinstance(target, WriteResult):
+        return target
+    return _write(target, data, dir_fd, symlink)
+
+
+def _write(
+    target: Path, data: bytes, dir_fd: int | None, symlink: SymlinkPolicy
+) -> WriteResult:
+    """``write_atomic`` for a path ``target_path`` accepted."""
     local = target if dir_fd is None else Path(target.name)  # what the OS calls operate on
     if symlink == "refuse":
         refusal = _symlink_refusal(local, dir_fd)
@@ -194,18 +243,19 @@ def create_directory(path: str | os.PathLike[str]) -> list[Path]:
     return created
 
 
-def write_json(
-    path: str | os.PathLike[str], obj: object, *, dir_fd: int | None = None
-) -> WriteResult:
+def write_json(path: PathArgument, obj: object, *, dir_fd: int | None = None) -> WriteResult:
     """Serialise ``obj`` (``serialize.dump_document``) and write it (``write_atomic``, links
     refused); a value JSON cannot hold (NaN, infinity, a non-JSON type, nesting too deep for the
-    encoder) is a failed result and nothing is written."""
+    encoder) or a path ``target_path`` refuses is a failed result and nothing is written."""
+    target = target_path(path)
+    if isinstance(target, WriteResult):
+        return target
     try:
         data = dump_document(obj)
     except (ValueError, TypeError, RecursionError) as exc:
         reason = clip(str(exc)) if not isinstance(exc, RecursionError) else "nested too deeply"
-        return WriteResult.failure(Path(path), f"{path}: not written, cannot serialise: {reason}")
-    return write_atomic(path, data, dir_fd=dir_fd)
+        return WriteResult.failure(target, f"{target}: not written, cannot serialise: {reason}")
+    return write_atomic(target, data, dir_fd=dir_fd)
 
 
 def clean_stale_temps(
@@ -256,6 +306,19 @@ def _fsync_directory(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _shown(value: object) -> str:
+    """A value that is no path, on one short line (its repr, or its type when repr fails)."""
+    try:
+        return clip(repr(value), 120)
+    except Exception:  # any object: a broken __repr__ must not make the writer raise
+        return f"<{type(value).__name__}>"
+
+
+def _escaped(name: str) -> str:
+    """``name`` for a message: a NUL byte as ``\\x00`` (a log line must not hold one)."""
+    return clip(name.replace("\0", "\\x00"))
 
 
 def _reason(exc: BaseException) -> str:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import errno
 import importlib.util
-import math
 import os
 import socket
 from pathlib import Path
@@ -35,8 +34,8 @@ from kpi_contract.dashboard.launch import (
     PageSettings,
     streamlit_command,
 )
-from kpi_contract.reader import DEFAULT_MAX_AGE_S
 from kpi_contract.s3 import parse_s3_url
+from kpi_contract.staleness import DEFAULT_MAX_AGE_S, seconds_argument
 
 EXIT_USAGE = 2
 HELP = ("serve the KPI panel (Streamlit) for a mirrored state directory, or the fleet table of an "
@@ -58,10 +57,12 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
                              "(needs kpi-contract[s3]) instead of one state directory")
     parser.add_argument("--port", type=_port, default=DEFAULT_PORT, metavar="N",
                         help=f"loopback port to serve on (default: {DEFAULT_PORT})")
-    parser.add_argument("--refresh-s", type=_seconds, default=DEFAULT_REFRESH_S, metavar="S",
+    parser.add_argument("--refresh-s", type=seconds_argument, default=DEFAULT_REFRESH_S,
+                        metavar="S",
                         help=f"seconds between re-reads of the file (default: "
                              f"{DEFAULT_REFRESH_S:g})")
-    parser.add_argument("--max-age-s", type=_seconds, default=DEFAULT_MAX_AGE_S, metavar="S",
+    parser.add_argument("--max-age-s", type=seconds_argument, default=DEFAULT_MAX_AGE_S,
+                        metavar="S",
                         help=f"a file older than this is shown as stale (default: "
                              f"{DEFAULT_MAX_AGE_S:g})")
     parser.set_defaults(func=run)
@@ -120,13 +121,3 @@ def _fleet_url(text: str) -> str:
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from exc
     return text
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"not a positive number of seconds: {text!r}")
-    return value

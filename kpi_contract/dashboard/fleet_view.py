@@ -27,6 +27,7 @@ from kpi_contract.dashboard.view import KpiCard, context_fields, kpi_cards, run_
 from kpi_contract.errors import KpiContractError
 from kpi_contract.fleet import FleetEntry, read_fleet
 from kpi_contract.reader import DEFAULT_MAX_AGE_S, KpiReading
+from kpi_contract.staleness import check_clock, check_positive_seconds
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -126,7 +127,11 @@ def fleet_state(
 ) -> FleetState:
     """Read the fleet under ``url`` (``s3://BUCKET/PREFIX``) and describe the panel; never raises
     for the store or the URL (the ``error`` condition carries the one-line reason). ``now_ts``
-    (epoch seconds, the caller's clock) gives ages and staleness; without it both are None."""
+    (epoch seconds, the caller's clock) gives ages and staleness; without it both are None.
+    ValueError, raised, for a clock or a ``max_age_s`` that ``kpi_contract.staleness`` refuses
+    (a caller's bug, not the store's: a NaN limit would show every executor fresh)."""
+    now_ts = check_clock(now_ts)
+    max_age_s = check_positive_seconds(max_age_s)
     try:
         entries = read_fleet(url, now_ts=now_ts, max_age_s=max_age_s, client=client)
     except (KpiContractError, ValueError) as exc:

@@ -10,7 +10,6 @@ front; the page has no login of its own.
 
 from __future__ import annotations
 
-import math
 import os
 import sys
 from collections.abc import Mapping
@@ -18,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kpi_contract.dashboard.view import KPI_FILENAME
-from kpi_contract.reader import DEFAULT_MAX_AGE_S
 from kpi_contract.s3 import parse_s3_url
+from kpi_contract.staleness import DEFAULT_MAX_AGE_S, check_positive_seconds
 
 DEFAULT_STATE_DIR = "dashboard/state"  # the mirror's default (docs/executor.md)
 DEFAULT_PORT = 8501  # Streamlit's own default
@@ -46,9 +45,7 @@ class PageSettings:
 
     def __post_init__(self) -> None:
         for name in ("refresh_s", "max_age_s"):
-            value = getattr(self, name)
-            if not (math.isfinite(value) and value > 0):
-                raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")
+            check_positive_seconds(getattr(self, name), name)  # finite, > 0 (staleness.py)
         if self.fleet_url is not None:
             parse_s3_url(self.fleet_url)  # ValueError with a one-line reason
 

@@ -81,7 +81,7 @@ def render_kpi_panel(
     ``key_prefix`` names the cards' containers (``<prefix>-risk-dd_state-state``): give each
     panel its own when one page shows several; ``name`` labels a reading in the messages (its
     URL, say). Returns the ``PanelState`` it drew. Never raises for a bad file: the banner says
-    what is wrong.
+    what is wrong; ValueError for a ``now_ts`` or ``max_age_s`` that ``panel_state`` refuses.
     """
     state = panel_state(source, now_ts=time.time() if now_ts is None else now_ts,
                         max_age_s=max_age_s, name=name)
@@ -180,7 +180,8 @@ def render_fleet_panel(
     KPI statuses, or the reason it could not be read. With ``show_details``, a select box opens
     one executor's full KPI panel below the table. ``now_ts`` defaults to the current time;
     ``client`` is an S3 client to use instead of one from the standard AWS environment. Returns
-    the ``FleetState`` it drew. Never raises for the store.
+    the ``FleetState`` it drew. Never raises for the store; ValueError for a ``now_ts`` or
+    ``max_age_s`` that ``fleet_state`` refuses.
     """
     now = time.time() if now_ts is None else now_ts
     state = fleet_state(url, now_ts=now, max_age_s=max_age_s, client=client)

@@ -52,6 +52,7 @@ from kpi_contract.jsonio import JsonInputError
 from kpi_contract.models import KpisV7
 from kpi_contract.reader import DEFAULT_MAX_AGE_S, KpiReading, is_stale, reading_from_bytes
 from kpi_contract.schema import load_schema, parse_version
+from kpi_contract.staleness import check_clock, check_positive_seconds
 
 KPI_FILENAME = "kpis_v7.json"
 NOT_PUBLISHED = "not published"
@@ -231,7 +232,11 @@ def panel_state(
     With a path, ``now_ts`` (epoch seconds, the caller's clock) gives the age and staleness;
     without it both are None. A reading keeps its own age unless ``now_ts`` is given; ``name``
     says where it came from in the messages (e.g. its ``s3://`` URL; default ``(reading)``).
+    ValueError, raised, for a ``now_ts`` or a ``max_age_s`` (seconds, finite, > 0) that
+    ``kpi_contract.staleness`` refuses: a caller's bug, which must not read as fresh.
     """
+    now_ts = check_clock(now_ts)
+    max_age_s = check_positive_seconds(max_age_s)
     if isinstance(source, KpiReading):
         dumped = json.dumps(source.kpis.model_dump(mode="json"), indent=2)
         return _from_reading(source, name or "(reading)", dumped, now_ts, max_age_s)
