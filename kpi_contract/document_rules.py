@@ -70,6 +70,16 @@ def _packaged_kpi_paths() -> tuple[KpiPath, ...]:
 def number_kpi_paths() -> frozenset[KpiPath]:
     """The KPI paths of the packaged schema whose values are numbers (``"type": "number"``, not
     ``integer``): the leaves the writer's fast route checks are floats (``fast_route``)."""
+    return _kpi_paths_of_type("number")
+
+
+def integer_kpi_paths() -> frozenset[KpiPath]:
+    """The KPI paths of the packaged schema whose values are integers (the sample counts): the
+    leaves the writer's fast route checks are ints (``fast_route``)."""
+    return _kpi_paths_of_type("integer")
+
+
+def _kpi_paths_of_type(json_type: str) -> frozenset[KpiPath]:
     schema = load_schema()
     found: set[KpiPath] = set()
     for path in _packaged_kpi_paths():
@@ -78,7 +88,7 @@ def number_kpi_paths() -> frozenset[KpiPath]:
             node = _properties(node, schema).get(part, {})
         types = {t for branch in _branches(node, schema)
                  for t in _as_list(branch.get("type"))}
-        if "number" in types:
+        if json_type in types:
             found.add(path)
     return frozenset(found)
 

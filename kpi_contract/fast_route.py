@@ -6,12 +6,13 @@ the builder makes, that costs about 45 µs; ``model_bytes_if_valid`` reaches the
 few microseconds, and says None whenever it cannot vouch for it, so that the caller takes the
 general route, which decides (and words any violation) exactly as before:
 
-1. the model's number leaves are plain floats: exactly ``float`` (pydantic's JSON serialiser and
-   its Python dump part ways on a ``Decimal`` or a ``Fraction`` a bypassed model holds there, and
-   a group held as a plain dict is serialised by inference), spelled alike by both serialisers
-   (finite, not ``-0.0``, not below 1e-4 in magnitude: pydantic writes 1.5e-05 as ``0.000015``,
-   Python as ``1.5e-05``); a ``bool`` is no float, so ``True`` in a number leaf goes to the
-   general route, which refuses it;
+1. the model's number leaves are plain floats and its sample counts plain ints: exactly
+   ``float`` / ``int`` (pydantic's JSON serialiser and its Python dump part ways on a ``Decimal``
+   or a ``Fraction`` a bypassed model holds there, and a group held as a plain dict is serialised
+   by inference), floats spelled alike by both serialisers (finite, not ``-0.0``, not below 1e-4
+   in magnitude: pydantic writes 1.5e-05 as ``0.000015``, Python as ``1.5e-05``); a ``bool`` is
+   neither, and a float count (``-0.0`` among them) is no int, so those go to the general route,
+   which decides;
 2. the model's own serialiser writes it (pydantic-core: compact, schema order, UTF-8, the same
    spelling as ``dump_document`` for every value a valid document holds once step 1 holds);
 3. one strict parse of those bytes (``pydantic_core.from_json`` with NaN and infinity refused);
@@ -23,13 +24,9 @@ UTF-8 without a byte order mark, hold no duplicate key (model fields and dict ke
 nest three levels deep and hold finite doubles (step 1 and the schema's bounds on the counts);
 ``ts`` is written from a datetime (checked first; the schema's ``Z$`` pattern leaves only UTC),
 so it has no leap second and its year is one the model reads back.
-The sample counts (integer leaves) are not read off the model: a type check of the four on
-every publish measured 0.2-0.3 us (2-3 % of this route), and the issue-10 budget has no room for
-it. So a bypassed model's count holding ``True`` is written ``1`` by both routes, as the model's
-own validation stores it (the generated count fields are lax ``int``; README, "Using it"), and a
-count holding an integer-valued float is written as pydantic spells it, which is Python's
-spelling for every such float the schema admits except ``-0.0``: that one is written ``-0.0``
-here where the general route writes ``0.0`` (the same value; a known gap, left for a decision).
+Reading the four counts off the model costs 0.2-0.3 us per publish; it keeps the route's promise
+(the general route's bytes: a bypassed model's ``-0.0`` count would otherwise be written ``-0.0``
+here and ``0.0`` there).
 ``tests/test_fast_route.py`` checks on generated models, valid and broken (``model_construct``
 with values of many types), that every accepted model gets exactly the general route's bytes and
 that ``validate_bytes`` finds them valid.
@@ -48,7 +45,13 @@ from pydantic_core import from_json
 from kpi_contract.validation import compiled_validator
 
 if TYPE_CHECKING:
+    from typing import TypeAlias
+
     from kpi_contract.models import KpisV7
+
+    #: ``(reader of a nullable object or None, reader of the leaves below it)``: each reader
+    #: takes the model and returns a tuple.
+    Readers: TypeAlias = tuple[tuple[attrgetter[Any] | None, attrgetter[Any]], ...]
 
 # ``document_rules`` (the schema's leaves) is imported by the cached functions below, on the first
 # publish: ``publish_kpis`` imports this module, and its importers should not pay for the rules.
@@ -89,15 +92,30 @@ def _leaf_paths() -> dict[str, tuple[str, ...]]:
 
 
 @functools.cache
-def _number_readers() -> tuple[tuple[attrgetter[Any] | None, attrgetter[Any]], ...]:
-    """``(reader of a nullable object or None, reader of the number leaves below it)``: each
-    reader takes the model and returns a tuple. Derived from the schema."""
-    from kpi_contract.document_rules import kpi_paths, number_kpi_paths  # noqa: PLC0415
+def _number_readers() -> Readers:
+    """Readers of the number leaves (``"type": "number"``). Derived from the schema."""
+    from kpi_contract.document_rules import number_kpi_paths  # noqa: PLC0415
+
+    return _readers(number_kpi_paths())
+
+
+@functools.cache
+def _count_readers() -> Readers:
+    """Readers of the sample counts (``"type": "integer"``). Derived from the schema."""
+    from kpi_contract.document_rules import integer_kpi_paths  # noqa: PLC0415
+
+    return _readers(integer_kpi_paths())
+
+
+def _readers(paths: frozenset[tuple[str, ...]]) -> Readers:
+    """``paths`` grouped under their nearest nullable KPI object (or the model itself), in
+    schema order."""
+    from kpi_contract.document_rules import kpi_paths  # noqa: PLC0415
 
     nullable = set(kpi_paths())  # a KPI that holds leaves (dd_state) may itself be null
     groups: dict[tuple[str, ...], list[str]] = {}
     for path in kpi_paths():
-        if path in number_kpi_paths():
+        if path in paths:
             below = max((i for i in range(1, len(path)) if path[:i] in nullable), default=0)
             groups.setdefault(path[:below], []).append(".".join(path[below:]))
     return tuple(
@@ -128,7 +146,8 @@ def _nulls_exact(doc: object, data: bytes) -> bool:
 
 
 def _plain_numbers(model: object) -> bool:
-    """Step 1: every number leaf of the model is None or a plain float."""
+    """Step 1: every number leaf of the model is None or a plain float, every sample count None
+    or a plain int."""
     try:
         for read_parent, read_leaves in _number_readers():
             node = model if read_parent is None else read_parent(model)
@@ -142,6 +161,12 @@ def _plain_numbers(model: object) -> bool:
                 if not (_SMALLEST_PLAIN <= value < _INF or -_INF < value <= -_SMALLEST_PLAIN
                         or (value == 0.0 and math.copysign(1.0, value) > 0.0)):
                     return False
+        for read_parent, read_leaves in _count_readers():
+            node = model if read_parent is None else read_parent(model)
+            if node is not None:
+                for value in read_leaves(node):
+                    if value is not None and type(value) is not int:
+                        return False
     except AttributeError:  # a group held as a plain dict (a bypassed model)
         return False
     return True
