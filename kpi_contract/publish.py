@@ -10,9 +10,9 @@ A model takes the fast route first (``kpi_contract.fast_route``: the same bytes,
 in one parse); anything that route cannot vouch for takes the general one below, which decides.
 The general route judges the values a model holds (``serialize.model_document``), not a
 converted stand-in: a model whose validation was skipped (``model_copy(update=...)``,
-``model_construct``) and holds ``True`` where the schema says number or integer, an int beyond
-double range, or a ``ts`` string is refused with the violation's path, never written as ``1`` and
-never an exception.
+``model_construct``) and holds ``True`` where the schema says number, an int beyond double range,
+or a ``ts`` string is refused with the violation's path, never an exception (``True`` in a sample
+count is written ``1``, as the model's own lax ``int`` stores it: README, "Using it").
 The validation machinery (the compiled schema, the strict JSON reader, the package rules) is
 loaded on the first publish, not on import: importing ``publish_kpis`` stays cheap for the
 executor's start-up (issue 10).
