@@ -26,7 +26,9 @@ def _set_path(doc: Any, dotted: str, value: float) -> None:
 
 
 def load_fixture(path: Path) -> dict[str, Any]:
-    """A fixture with its NaN / inf fields set, as the README prescribes."""
+    """A fixture with its NaN / inf fields set, as the README prescribes. Deliberately not
+    ``kpi_contract.snapshot_fixture``: this plain reading is the reference that package loader
+    is checked against (tests/test_snapshot_fixture.py)."""
     fixture: dict[str, Any] = json.loads(path.read_text())
     for dotted in fixture.get("_python_nan_fields") or []:
         _set_path(fixture, dotted, math.nan)
