@@ -19,7 +19,8 @@ KPIs are null (``missing``) and its state file is not rewritten; the problem is 
 short line), not every loop, and the loop goes on.
 
 A recorded NAV's own age (``nav_age_s`` / ``age_s`` / ``age``: the builder's ``AGE_KEYS``) is
-dropped from the NAV snapshots, since it gave the age when the recording was made and a replay runs
+dropped from the NAV the KPI builder reads (the state file ``nav.json`` is republished as
+recorded), since it gave the age when the recording was made and a replay runs
 on the wall clock (docs/executor.md). The builder then takes the age from the recording's timestamp
 (``cache_ts``, ``updated_ts``, ...) against the wall clock, so an old recording shows an old NAV;
 a recording with an age but no timestamp publishes ``nav_age_s: null`` (``missing``), never the
@@ -56,11 +57,13 @@ class ReplaySource:
     def read(self) -> StateSnapshots:
         """The recorded snapshots; None for each one that is missing or unusable."""
         problems: list[str] = []
+        nav_health = self._load(NAV_HEALTH_NAMES, problems, required=False)
+        nav_state = self._load(NAV_STATE_NAMES, problems, required=False)
         snapshots = StateSnapshots(
-            nav_health=_without_recorded_age(
-                self._load(NAV_HEALTH_NAMES, problems, required=False)),
-            nav_state=_without_recorded_age(
-                self._load(NAV_STATE_NAMES, problems, required=False)),
+            # The builder's NAV (``kpi_nav``: the health snapshot, else nav.json) without its
+            # recorded age; nav.json itself is republished as recorded.
+            nav_health=_without_recorded_age(nav_health if nav_health is not None else nav_state),
+            nav_state=nav_state,
             positions=self._load(POSITIONS_NAMES, problems, required=False),
             router=self._load(ROUTER_NAMES, problems),
             risk=self._load(RISK_NAMES, problems),

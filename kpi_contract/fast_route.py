@@ -64,7 +64,7 @@ _INF = math.inf
 def model_bytes_if_valid(model: KpisV7) -> bytes | None:
     """``dump_document(model_document(model))`` when those bytes are valid and this route can
     tell (steps 1-5 above), else None: take the general route."""
-    if not isinstance(model.ts, datetime) or not _plain_numbers(model):
+    if not isinstance(getattr(model, "ts", None), datetime) or not _plain_numbers(model):
         return None  # a bypassed model's string ts might not be read back by the model
     try:
         # A bypassed model's value of another type than its field's is written as pydantic

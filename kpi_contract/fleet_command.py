@@ -23,7 +23,7 @@ import time
 from typing import Any
 
 from kpi_contract.console import say, warn
-from kpi_contract.errors import escape_controls
+from kpi_contract.errors import MAX_NAME_CHARS, one_line
 from kpi_contract.fleet import FleetEntry, read_fleet
 from kpi_contract.s3 import MissingExtraError, RemoteStoreError
 from kpi_contract.staleness import DEFAULT_MAX_AGE_S, seconds_argument
@@ -99,6 +99,9 @@ def _json_report(
     }
 
 
+#: A cell's longest text (an executor id is a key prefix of any length): two such cells and the
+#: short ones fit one line of ``MAX_LINE_CHARS``.
+_CELL_CHARS = MAX_NAME_CHARS
 _COLUMNS = ("EXECUTOR", "STATUS", "AGE_S", "TS", "NAV_TOTAL", "DD_STATE", "ROUTER", "REASON")
 
 
@@ -107,11 +110,11 @@ def _table(entries: list[FleetEntry]) -> str:
     cell has its control characters escaped: an executor id is a key prefix anyone with write
     access to the store chose, and a newline or ESC in it must not break the table or reach
     the terminal."""
-    rows = [_COLUMNS, *(tuple(escape_controls(c) for c in _row(e)) for e in entries)]
+    rows = [_COLUMNS, *(tuple(one_line(c, _CELL_CHARS) for c in _row(e)) for e in entries)]
     widths = [max(len(row[i]) for row in rows) for i in range(len(_COLUMNS) - 1)]
     return "\n".join(
-        "  ".join([*(cell.ljust(w) for cell, w in zip(row, widths, strict=False)), row[-1]])
-        .rstrip()
+        one_line("  ".join([*(cell.ljust(w) for cell, w in zip(row, widths, strict=False)),
+                            row[-1]]).rstrip())
         for row in rows
     )
 

@@ -20,7 +20,7 @@ import re
 from typing import Any
 
 from kpi_contract import jsonio
-from kpi_contract.errors import KpiContractError, clip
+from kpi_contract.errors import KpiContractError, clip, one_line
 from kpi_contract.validation import json_path
 
 NAN_FIELDS = "_python_nan_fields"
@@ -35,7 +35,7 @@ class FixtureError(KpiContractError):
     def __init__(self, filename: str, where: str, message: str) -> None:
         self.filename = filename
         self.json_path = where
-        super().__init__(f"{filename}::{where}: {clip(message)}")
+        super().__init__(one_line(f"{filename}::{where}: {clip(message)}"))
 
 
 def load_fixture(filename: str) -> dict[str, Any]:
@@ -103,7 +103,9 @@ def _step(node: Any, part: str) -> tuple[Any, str | int | None]:
     """The child ``part`` names and the step taken, or ``(node, None)`` when there is none."""
     if isinstance(node, dict):
         return (node[part], part) if part in node else (node, None)
-    if isinstance(node, list) and _INDEX.fullmatch(part) and int(part) < len(node):
+    # The length first: ``int`` refuses a string of more than 4,300 digits (ValueError).
+    if isinstance(node, list) and _INDEX.fullmatch(part) and len(part) <= len(str(len(node))) \
+            and int(part) < len(node):
         return node[int(part)], int(part)
     return node, None
 

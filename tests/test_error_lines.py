@@ -298,6 +298,20 @@ def test_fleet_executor_ids_with_controls_are_escaped_in_table_and_errors(s3: S3
     assert [e["executor_id"] for e in report["executors"]] == ["bad\rcase", "ok\x1b[31m\u202e"]
 
 
+def test_fleet_table_lines_stay_within_the_bound_with_a_900_character_executor_id(
+    s3: S3Env,
+) -> None:
+    """Every row is padded to the longest executor id: a 900-character one is cut in its cell
+    (start and end kept), so every table line, header included, stays within the bound."""
+    long_id = "e" * 450 + "-" + "f" * 449
+    put(s3, f"wide/{long_id}/kpis_v7.json", kpi_doc(T0))
+    put(s3, "wide/short/kpis_v7.json", kpi_doc(T0))
+    result = run("kpi_contract", "fleet", s3.url("wide"), env=clean_env(**s3.env))
+    table = lines(result.stdout)  # asserts each line's length
+    assert len(table) == 3
+    assert any(row.startswith("eeee") and "ffff " in row for row in table)
+
+
 def test_no_command_prints_outside_the_console_module() -> None:
     """Every line the package and the executor print goes through kpi_contract.console (which
     applies ``one_line``): no bare ``print`` or ``sys.stderr.write`` elsewhere."""

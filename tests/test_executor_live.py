@@ -312,6 +312,26 @@ def test_replay_never_publishes_a_recorded_age_as_current(tmp_path: Path, age_ke
     assert kpis["nulls"]["nav.nav_age_s"] == "missing"
 
 
+def test_replay_republishes_nav_json_as_recorded_and_ages_its_nav_by_the_clock(
+    tmp_path: Path,
+) -> None:
+    """A recorded ``nav.json`` with an age of its own: the KPI age follows its ``updated_ts``
+    against the wall clock, and the state file ``nav.json`` is republished as recorded, age
+    keys included (only the builder's input drops them)."""
+    recorded = tmp_path / "recorded"
+    recorded.mkdir()
+    nav = {"nav": 4000.0, "updated_ts": 1767225570.0, "age_s": 1.0, "nav_age_s": 2.0}
+    (recorded / "nav.json").write_text(json.dumps(nav))
+    started = time.time()
+    result = run_executor(tmp_path, "--replay", str(recorded), "--loops", "1")
+    finished = time.time()
+    assert result.returncode == 0, result.stderr
+    state = layout(tmp_path)[0]
+    assert json.loads((state / "nav.json").read_text()) == nav
+    age = json.loads((state / "kpis_v7.json").read_text())["nav"]["nav_age_s"]
+    assert started - nav["updated_ts"] - 1e-6 <= age <= finished - nav["updated_ts"] + 1e-6
+
+
 def test_replay_degrades_missing_and_corrupt_files_to_nulls(tmp_path: Path) -> None:
     """Corrupt risk file, no router file: those KPIs are null (missing), the run succeeds."""
     data = _fixture("01_healthy_full.json")

@@ -214,6 +214,15 @@ def test_a_count_that_is_no_int_gets_the_general_routes_bytes(
     assert b"-0.0" not in (tmp_path / "kpis_v7.json").read_bytes()
 
 
+def test_a_constructed_model_without_ts_is_a_failed_result(tmp_path: Path) -> None:
+    """``KpisV7.model_construct()`` leaves out ``ts`` (no attribute at all): a failed result
+    naming the file, nothing written, never an AttributeError."""
+    result = publish_kpis(tmp_path / "kpis_v7.json", KpisV7.model_construct())
+    assert not result.ok
+    assert result.describe().startswith(str(tmp_path / "kpis_v7.json"))
+    assert not (tmp_path / "kpis_v7.json").exists()
+
+
 def test_the_builders_model_still_takes_the_fast_route() -> None:
     """The fixes sit on the general route and in the fast route's exception handling: the
     executor's model is still answered by the fast route, with the general route's bytes."""

@@ -8,7 +8,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from hypothesis import given
+import pytest
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from kpi_contract.snapshot_fixture import FixtureError, load_fixture
@@ -52,6 +53,7 @@ def write(tmp: Path, fixture: dict[str, Any]) -> str:
 
 
 @given(nan_fields, inf_fields)
+@example([], {"\n": None})  # a dot path holding a newline: still one line
 def test_any_nan_or_inf_entries_give_the_fixture_or_one_fixture_error(
         tmp_path_factory: Any, nans: object, infs: object) -> None:
     """Never a KeyError, IndexError, ValueError, AttributeError or TypeError: the fixture with
@@ -68,3 +70,14 @@ def test_any_nan_or_inf_entries_give_the_fixture_or_one_fixture_error(
         return
     assert message.startswith(f"{name}::$._python_")
     assert "\n" not in message
+
+
+def test_an_index_of_thousands_of_digits_leads_nowhere(tmp_path: Path) -> None:
+    """An index longer than Python converts to an int (4,300 digits) is an index past the end,
+    one FixtureError line, not a ValueError (in a NaN entry and as an inf entry's last step)."""
+    huge = "9" * 5000
+    for key, entries in (("_python_nan_fields", [f"risk.symbols.{huge}.x"]),
+                         ("_python_inf_fields", {f"router.per_symbol.{huge}": "+inf"})):
+        name = write(tmp_path, {**FIXTURE, key: entries})
+        with pytest.raises(FixtureError, match="leads nowhere"):
+            load_fixture(name)
