@@ -60,7 +60,7 @@ from kpi_contract.s3 import (
     parse_s3_url,
     store_error,
 )
-from kpi_contract.staleness import check_positive_seconds, seconds_argument
+from kpi_contract.staleness import MAX_TIMEOUT_S, check_positive_seconds, seconds_up_to
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -380,9 +380,9 @@ def add_remote_options(parser: argparse.ArgumentParser) -> None:
         help="this executor's key prefix under --mirror-url (default: the host name)",
     )
     parser.add_argument(
-        "--mirror-timeout", type=seconds_argument, default=DEFAULT_TIMEOUT_S, metavar="S",
-        help=f"connect and read timeout of each store request, 3 attempts at most: a finite "
-        f"number > 0 (default: {DEFAULT_TIMEOUT_S:g})",
+        "--mirror-timeout", type=seconds_up_to(MAX_TIMEOUT_S), default=DEFAULT_TIMEOUT_S,
+        metavar="S", help=f"connect and read timeout of each store request, 3 attempts at most: "
+        f"a number > 0 and <= {MAX_TIMEOUT_S:g} (default: {DEFAULT_TIMEOUT_S:g})",
     )
 
 
@@ -395,7 +395,7 @@ def remote_from_args(args: argparse.Namespace) -> S3Mirror | None:
     """
     if args.mirror_url is None:
         return None
-    timeout = check_positive_seconds(args.mirror_timeout, "--mirror-timeout")
+    timeout = check_positive_seconds(args.mirror_timeout, "--mirror-timeout", MAX_TIMEOUT_S)
     url = parse_s3_url(args.mirror_url)
     # botocore says at INFO where it found credentials and the endpoint: not the operator's news.
     logging.getLogger("botocore").setLevel(logging.WARNING)

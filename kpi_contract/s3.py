@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Final, TypeVar
 
 from kpi_contract.errors import KpiContractError, StateFileError
 from kpi_contract.jsonio import MAX_JSON_BYTES, JsonInputError
-from kpi_contract.staleness import check_positive_seconds
+from kpi_contract.staleness import MAX_TIMEOUT_S, check_positive_seconds
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -120,10 +120,11 @@ class ClientSettings:
     max_pool_connections: int = 16
 
     def __post_init__(self) -> None:
-        """ValueError for a timeout that is not a finite number of seconds > 0 (an infinite one
-        would let a request hang forever: ``kpi_contract.staleness``)."""
+        """ValueError for a timeout that is not a number of seconds > 0 and at most
+        ``MAX_TIMEOUT_S`` (an infinite one would let a request hang forever, a huge one overflows
+        the socket layer: ``kpi_contract.staleness``)."""
         for name in ("connect_timeout_s", "read_timeout_s"):
-            check_positive_seconds(getattr(self, name), name)
+            check_positive_seconds(getattr(self, name), name, MAX_TIMEOUT_S)
 
 
 def make_client(settings: ClientSettings | None = None) -> S3Client:

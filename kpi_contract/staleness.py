@@ -20,29 +20,44 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Callable
 
 from kpi_contract.errors import clip
 
 DEFAULT_MAX_AGE_S = 120.0  # seconds: the readers' and the dashboard's default staleness limit
 
+MAX_REFRESH_S = 86_400.0
+"""Longest re-read interval of the dashboard page, in seconds (a day). Streamlit's page re-runs
+through the browser's ``setInterval``, which takes a delay above 2**31 - 1 ms (about 24.8 days)
+as about 1 ms: a longer interval would re-read continuously, the opposite of what was asked."""
 
-def positive_seconds(value: object) -> float | None:
+MAX_TIMEOUT_S = 3_600.0
+"""Longest timeout of one object-store request, in seconds (an hour). A request that has not
+answered in an hour has failed; far above it (about 9.2e9 s) the socket layer overflows and
+every request fails at once."""
+
+
+def positive_seconds(value: object, most: float = math.inf) -> float | None:
     """``value`` as a float when it is a number of seconds a limit can be: an int or a float (not
-    a bool), finite, above zero; else None."""
+    a bool), finite, above zero and at most ``most``; else None."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     try:
         seconds = float(value)
     except OverflowError:  # an int beyond double range
         return None
-    return seconds if math.isfinite(seconds) and seconds > 0 else None
+    return seconds if math.isfinite(seconds) and 0 < seconds <= most else None
 
 
-def check_positive_seconds(value: object, name: str = "max_age_s") -> float:
+def check_positive_seconds(value: object, name: str = "max_age_s",
+                           most: float = math.inf) -> float:
     """``value`` as a float (seconds); ValueError naming ``name`` unless ``positive_seconds``
-    accepts it (NaN, infinity, zero, a negative number, a bool or a non-number)."""
-    seconds = positive_seconds(value)
+    accepts it (NaN, infinity, zero, a negative number, more than ``most``, a bool or a
+    non-number)."""
+    seconds = positive_seconds(value, most)
     if seconds is None:
+        if positive_seconds(value) is not None:
+            raise ValueError(f"{name} must be at most {most:g} seconds, got {_shown(value)}")
         raise ValueError(
             f"{name} must be a positive number of seconds (finite, > 0), got {_shown(value)}"
         )
@@ -65,17 +80,29 @@ def check_clock(now_ts: object, name: str = "now_ts") -> float | None:
     raise ValueError(f"{name} must be a finite number of seconds, got {_shown(now_ts)}")
 
 
-def seconds_argument(text: str) -> float:
-    """argparse ``type=`` for a limit in seconds (``--max-age``, ``--max-age-s``,
-    ``--refresh-s``): the rule of ``positive_seconds`` on ``float(text)``; a usage error
-    (one line, exit 2) otherwise."""
+def seconds_argument(text: str, most: float = math.inf) -> float:
+    """argparse ``type=`` for a limit in seconds (``--max-age``, ``--max-age-s``): the rule of
+    ``positive_seconds`` on ``float(text)``; a usage error (one line, exit 2) otherwise.
+    ``seconds_up_to(most)`` gives the same with an upper bound."""
     try:
         value = float(text)
     except ValueError:
         value = math.nan
-    seconds = positive_seconds(value)
+    seconds = positive_seconds(value, most)
     if seconds is None:
+        if positive_seconds(value) is not None:
+            raise argparse.ArgumentTypeError(f"more than {most:g} seconds: {_shown(text)}")
         raise argparse.ArgumentTypeError(f"not a positive number of seconds: {_shown(text)}")
+    return seconds
+
+
+def seconds_up_to(most: float) -> Callable[[str], float]:
+    """argparse ``type=`` like ``seconds_argument``, at most ``most`` seconds (``--refresh-s``:
+    ``MAX_REFRESH_S``; ``--mirror-timeout``: ``MAX_TIMEOUT_S``)."""
+
+    def seconds(text: str) -> float:
+        return seconds_argument(text, most)
+
     return seconds
 
 

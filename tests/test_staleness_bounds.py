@@ -130,6 +130,25 @@ def test_sync_state_refuses_an_unbounded_mirror_timeout(tmp_path: Path, text: st
     assert f"argument --mirror-timeout: not a positive number of seconds: {text!r}" in line
 
 
+@pytest.mark.parametrize(("command", "option", "most", "text"), [
+    (("kpi_contract", "dashboard"), "--refresh-s", "86400", "3000000"),
+    (("execution.sync_state", "--once", "--mirror-url", "s3://kpi-fleet/x"), "--mirror-timeout",
+     "3600", "1e10"),
+])
+def test_an_interval_or_timeout_too_long_to_work_is_refused(
+    tmp_path: Path, command: tuple[str, ...], option: str, most: str, text: str
+) -> None:
+    """A finite value past what the machinery can honour (a browser's setInterval takes more
+    than 2**31 - 1 ms as about 1 ms, the socket layer overflows near 9.2e9 s) would do the
+    opposite of what was asked: exit 2, one line naming the bound."""
+    state_dir(tmp_path)
+    env = clean_env(**client_env("http://127.0.0.1:9"))
+    result = run_module(tmp_path, *command, f"{option}={text}", env=env)
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert f"argument {option}: more than {most} seconds: {text!r}" in line
+
+
 # --- the library -------------------------------------------------------------------------------
 
 
@@ -196,6 +215,9 @@ def test_the_dashboard_views_refuse_rather_than_show_fresh(year_old: Path) -> No
         PageSettings(year_old.parent, refresh_s=math.nan)
     with pytest.raises(ValueError, match="max_age_s"):
         PageSettings(year_old.parent, max_age_s=math.inf)
+    with pytest.raises(ValueError, match="at most 86400 seconds"):
+        PageSettings(year_old.parent, refresh_s=3e6)
+    assert PageSettings(year_old.parent, refresh_s=86_400, max_age_s=1e9).max_age_s == 1e9
 
 
 def test_the_store_clients_timeouts_are_bounded() -> None:
@@ -205,6 +227,9 @@ def test_the_store_clients_timeouts_are_bounded() -> None:
         with pytest.raises(ValueError, match="timeout_s must be a positive number"):
             ClientSettings(**kwargs)
     assert ClientSettings(connect_timeout_s=1, read_timeout_s=0.5).read_timeout_s == 0.5
+    assert ClientSettings(connect_timeout_s=3600.0).connect_timeout_s == 3600.0
+    with pytest.raises(ValueError, match="at most 3600 seconds"):
+        ClientSettings(read_timeout_s=1e10)
 
 
 # --- the rule itself ---------------------------------------------------------------------------

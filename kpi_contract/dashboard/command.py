@@ -35,7 +35,12 @@ from kpi_contract.dashboard.launch import (
     streamlit_command,
 )
 from kpi_contract.s3 import parse_s3_url
-from kpi_contract.staleness import DEFAULT_MAX_AGE_S, seconds_argument
+from kpi_contract.staleness import (
+    DEFAULT_MAX_AGE_S,
+    MAX_REFRESH_S,
+    seconds_argument,
+    seconds_up_to,
+)
 
 EXIT_USAGE = 2
 HELP = ("serve the KPI panel (Streamlit) for a mirrored state directory, or the fleet table of an "
@@ -57,10 +62,10 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
                              "(needs kpi-contract[s3]) instead of one state directory")
     parser.add_argument("--port", type=_port, default=DEFAULT_PORT, metavar="N",
                         help=f"loopback port to serve on (default: {DEFAULT_PORT})")
-    parser.add_argument("--refresh-s", type=seconds_argument, default=DEFAULT_REFRESH_S,
-                        metavar="S",
-                        help=f"seconds between re-reads of the file (default: "
-                             f"{DEFAULT_REFRESH_S:g})")
+    parser.add_argument("--refresh-s", type=seconds_up_to(MAX_REFRESH_S),
+                        default=DEFAULT_REFRESH_S, metavar="S",
+                        help=f"seconds between re-reads of the file, at most {MAX_REFRESH_S:g} "
+                             f"(default: {DEFAULT_REFRESH_S:g})")
     parser.add_argument("--max-age-s", type=seconds_argument, default=DEFAULT_MAX_AGE_S,
                         metavar="S",
                         help=f"a file older than this is shown as stale (default: "

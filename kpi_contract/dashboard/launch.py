@@ -18,7 +18,7 @@ from pathlib import Path
 
 from kpi_contract.dashboard.view import KPI_FILENAME
 from kpi_contract.s3 import parse_s3_url
-from kpi_contract.staleness import DEFAULT_MAX_AGE_S, check_positive_seconds
+from kpi_contract.staleness import DEFAULT_MAX_AGE_S, MAX_REFRESH_S, check_positive_seconds
 
 DEFAULT_STATE_DIR = "dashboard/state"  # the mirror's default (docs/executor.md)
 DEFAULT_PORT = 8501  # Streamlit's own default
@@ -34,9 +34,9 @@ PAGE = Path(__file__).with_name("page.py")
 @dataclass(frozen=True)
 class PageSettings:
     """What the page reads and how often: ``state_dir`` (the mirror), ``refresh_s`` (seconds
-    between re-reads, > 0), ``max_age_s`` (staleness limit in seconds, > 0), and ``fleet_url``
-    (``s3://BUCKET/PREFIX``: when set, the page shows the fleet table of that prefix instead of
-    the state directory's panel)."""
+    between re-reads, > 0 and at most ``MAX_REFRESH_S``), ``max_age_s`` (staleness limit in
+    seconds, > 0), and ``fleet_url`` (``s3://BUCKET/PREFIX``: when set, the page shows the fleet
+    table of that prefix instead of the state directory's panel)."""
 
     state_dir: Path
     refresh_s: float = DEFAULT_REFRESH_S
@@ -44,8 +44,8 @@ class PageSettings:
     fleet_url: str | None = None
 
     def __post_init__(self) -> None:
-        for name in ("refresh_s", "max_age_s"):
-            check_positive_seconds(getattr(self, name), name)  # finite, > 0 (staleness.py)
+        check_positive_seconds(self.refresh_s, "refresh_s", MAX_REFRESH_S)  # staleness.py
+        check_positive_seconds(self.max_age_s, "max_age_s")
         if self.fleet_url is not None:
             parse_s3_url(self.fleet_url)  # ValueError with a one-line reason
 
